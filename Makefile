@@ -17,7 +17,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-install: $(VENV)/.installed
+# Front-end files of the book (require.js, widget manager, MathJax from npm; anywidget's
+# AMD module from its wheel), copied into _offline/ and served by the site itself.
+_offline/.vendored: package.json package-lock.json tools/vendor_assets.py $(VENV)/.installed
+	npm ci --no-audit --no-fund
+	$(PY) tools/vendor_assets.py
+
+install: $(VENV)/.installed _offline/.vendored
 
 book: install
 	$(BIN)/jupyter-book build . -W -n --keep-going
