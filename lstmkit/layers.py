@@ -1,0 +1,508 @@
+"""Whole-sequence recurrent layers: RNN (Elman/SRN), LSTM (and its variants) and GRU.
+
+Every layer follows one contract:
+
+    layer = LSTM(input_size, hidden_size, seed=0)
+    H, state = layer.forward(X, state=None, mask=None)     # X (T, B, D) -> H (T, B, H)
+    dX, d_state0 = layer.backward(dH, d_state=None)       # fills layer.grads
+
+- ``layer.params`` and ``layer.grads`` are dicts of arrays with the same keys (PyTorch's names).
+- ``state`` is h (B, H), or the pair (h, c) for the LSTM; None means zeros.
+- ``mask`` (T, B) bool marks real steps of sequences of different lengths: at a masked step the state is
+  carried through unchanged and the output is zero.
+- ``backward(dH, d_state, truncate=k)`` cuts the recurrent gradient every k steps (truncated BPTT: the state
+  that enters each chunk of k steps is treated as a constant).
+- ``layer.activations`` holds, after a forward pass, every gate's activation (T, B, H) under its gate name
+  and the states 'h' (and 'c'), each (T, B, H).
+
+The loops here compute the same numbers as the step functions of :mod:`lstmkit.cells`, but faster: the input
+projection of all time steps is one matrix product, the gates of one step are one matrix product, and the
+parameter gradients are summed over time in one product after the backward loop.
+"""
+import numpy as np
+
+from .activations import sigmoid
+from .cells import lstm_gate_names
+from .init import orthogonal, xavier_uniform
+from .validation import check_array, check_dtype, check_mask
+
+TORCH_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+
+class Recurrent:
+    """What RNN, LSTM and GRU share: parameters, checks of the arguments, loading PyTorch weights."""
+
+    gates = ("h",)
+    has_cell = False
+
+    def __init__(self, input_size, hidden_size, *, seed=None, dtype=np.float64):
+        for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.dtype = check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        D, H = self.input_size, self.hidden_size
+        self.params = {
+            "weight_ih": np.concatenate([xavier_uniform((H, D), rng) for _ in self.gates]),
+            "weight_hh": np.concatenate([orthogonal((H, H), rng) for _ in self.gates]),
+            "bias_ih": np.zeros(len(self.gates) * H),
+            "bias_hh": np.zeros(len(self.gates) * H),
+        }
+        self._extra_params(rng)
+        self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.activations = {}
+        self._cache = None
+
+    def _extra_params(self, rng):
+        pass
+
+    @property
+    def n_params(self):
+        """Number of trainable numbers."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
+                f"dtype={self.dtype.name}{self._options_repr()})")
+
+    def _options_repr(self):
+        return ""
+
+    def _block(self, name):
+        H = self.hidden_size
+        k = self.gates.index(name)
+        return slice(k * H, (k + 1) * H)
+
+    # ---------------------------------------------------------------- argument checks
+    def _check_forward(self, X, state, mask):
+        check_array("X", X, (None, None, self.input_size), self.dtype, labels=("T", "B", "D"))
+        T, B = X.shape[:2]
+        if T == 0 or B == 0:
+            raise ValueError(f"X: expected at least one time step and one sequence, got shape {X.shape}")
+        H = self.hidden_size
+        names = ("state[0] (h)", "state[1] (c)") if self.has_cell else ("state",)
+        if state is None:
+            state = tuple(np.zeros((B, H), self.dtype) for _ in names)
+        else:
+            if self.has_cell:
+                if not isinstance(state, (tuple, list)) or len(state) != 2:
+                    raise ValueError(f"state: expected a pair (h, c) of arrays of shape ({B}, {H}), "
+                                     f"got {type(state).__name__}")
+            else:
+                state = (state,)
+            for n, s in zip(names, state):
+                check_array(n, s, (B, H), self.dtype, labels=("B", "H"))
+        if mask is not None:
+            check_mask(mask, T, B)
+        return T, B, state
+
+    def _check_backward(self, dH, d_state, truncate):
+        if self._cache is None:
+            raise ValueError("backward: call forward first (there is no forward pass to differentiate)")
+        T, B = self._cache["T"], self._cache["B"]
+        H = self.hidden_size
+        check_array("dH", dH, (T, B, H), self.dtype, labels=("T", "B", "H"))
+        names = ("d_state[0] (dh)", "d_state[1] (dc)") if self.has_cell else ("d_state",)
+        if d_state is None:
+            d_state = tuple(np.zeros((B, H), self.dtype) for _ in names)
+        else:
+            if self.has_cell:
+                if not isinstance(d_state, (tuple, list)) or len(d_state) != 2:
+                    raise ValueError(f"d_state: expected a pair (dh, dc) of arrays of shape ({B}, {H}), "
+                                     f"got {type(d_state).__name__}")
+            else:
+                d_state = (d_state,)
+            for n, s in zip(names, d_state):
+                check_array(n, s, (B, H), self.dtype, labels=("B", "H"))
+        if truncate is not None and (not isinstance(truncate, (int, np.integer)) or truncate < 1):
+            raise ValueError(f"truncate: expected None or a positive integer, got {truncate!r}")
+        return T, B, [s.copy() for s in d_state]
+
+    @staticmethod
+    def _cut(t, truncate):
+        """True where truncated BPTT stops the gradient flowing from step t back into step t - 1."""
+        return truncate is not None and t > 0 and t % truncate == 0
+
+    def _finish_backward(self, X, dA_x, dA_h, Hprev):
+        """Parameter and input gradients from the pre-activation gradients of all steps at once."""
+        D, GH = self.input_size, dA_x.shape[-1]
+        dAx = dA_x.reshape(-1, GH)
+        dAh = dA_h.reshape(-1, GH)
+        g = self.grads
+        np.matmul(dAx.T, X.reshape(-1, D), out=g["weight_ih"])
+        np.matmul(dAh.T, Hprev.reshape(-1, self.hidden_size), out=g["weight_hh"])
+        dAx.sum(0, out=g["bias_ih"])
+        dAh.sum(0, out=g["bias_hh"])
+        return (dAx @ self.params["weight_ih"]).reshape(X.shape)
+
+    # ---------------------------------------------------------------- PyTorch interoperability
+    def load_torch_state_dict(self, sd):
+        """Copy the weights of a one-layer ``torch.nn.RNN/LSTM/GRU`` (its ``state_dict()``).
+
+        sd maps 'weight_ih_l0' (G*H, D), 'weight_hh_l0' (G*H, H), 'bias_ih_l0' (G*H,), 'bias_hh_l0' (G*H,) to
+        arrays (numpy arrays or CPU tensors). Afterwards this layer computes what the torch module computes.
+        """
+        self._check_torch_compatible()
+        missing = [k for k in TORCH_KEYS if k not in sd]
+        if missing:
+            raise ValueError(f"sd: expected keys {list(TORCH_KEYS)}, missing {missing} (got {sorted(sd)})")
+        for k in TORCH_KEYS:
+            v = sd[k]
+            if hasattr(v, "detach"):
+                v = v.detach().cpu().numpy()
+            v = np.asarray(v)
+            name = k[:-3]
+            check_array(f"sd['{k}']", v, self.params[name].shape, None)
+            self.params[name][...] = v
+        return self
+
+    def _check_torch_compatible(self):
+        pass
+
+
+class RNN(Recurrent):
+    """Elman's simple recurrent network (SRN): h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).
+
+    RNN(input_size, hidden_size, *, seed=None, dtype=np.float64, nonlinearity='tanh'); 'relu' is also accepted.
+    """
+
+    def __init__(self, input_size, hidden_size, *, seed=None, dtype=np.float64, nonlinearity="tanh"):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
+
+    def _options_repr(self):
+        return f", nonlinearity={self.nonlinearity!r}"
+
+    def forward(self, X, state=None, mask=None):
+        """X (T, B, D), state h0 (B, H) or None, mask (T, B) bool or None -> H (T, B, H), h_T (B, H)."""
+        T, B, (h0,) = self._check_forward(X, state, mask)
+        p, H = self.params, self.hidden_size
+        A = (X.reshape(T * B, -1) @ p["weight_ih"].T).reshape(T, B, H)
+        A += p["bias_ih"] + p["bias_hh"]
+        Hs = np.empty((T + 1, B, H), self.dtype)
+        Hs[0] = h0
+        W_hhT = p["weight_hh"].T
+        for t in range(T):
+            a = A[t]
+            a += Hs[t] @ W_hhT
+            if self.nonlinearity == "tanh":
+                np.tanh(a, out=Hs[t + 1])
+            else:
+                np.maximum(a, 0, out=Hs[t + 1])
+            if mask is not None:
+                np.copyto(Hs[t + 1], Hs[t], where=~mask[t][:, None])
+        out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
+        self._cache = dict(T=T, B=B, X=X, Hs=Hs, mask=mask)
+        self.activations = {"h": Hs[1:]}
+        return out.copy() if mask is None else out, Hs[T].copy()
+
+    def backward(self, dH, d_state=None, truncate=None):
+        """dH (T, B, H), d_state dh_T (B, H) or None -> dX (T, B, D), dh_0 (B, H); fills self.grads."""
+        T, B, (dh_next,) = self._check_backward(dH, d_state, truncate)
+        c = self._cache
+        Hs, mask, W_hh = c["Hs"], c["mask"], self.params["weight_hh"]
+        dA = np.empty((T, B, self.hidden_size), self.dtype)
+        for t in reversed(range(T)):
+            dh = dH[t] + dh_next
+            h = Hs[t + 1]
+            if self.nonlinearity == "tanh":
+                np.multiply(dh, 1 - h * h, out=dA[t])
+            else:
+                np.multiply(dh, h > 0, out=dA[t])
+            if mask is not None:
+                m = mask[t][:, None]
+                dA[t] *= m
+                dh_next = dA[t] @ W_hh + np.where(m, 0, dh_next)
+            else:
+                dh_next = dA[t] @ W_hh
+            if self._cut(t, truncate):
+                dh_next = np.zeros_like(dh_next)
+        dX = self._finish_backward(c["X"], dA, dA, Hs[:-1])
+        return dX, dh_next
+
+
+class LSTM(Recurrent):
+    """Long short-term memory layer (Hochreiter & Schmidhuber 1997; forget gate: Gers et al. 2000).
+
+    LSTM(input_size, hidden_size, *, seed=None, dtype=np.float64,
+         forget_gate=True, peepholes=False, coupled=False, forget_bias=1.0)
+
+    - forget_gate=False: the 1997 cell, c_t = c_{t-1} + i_t * g_t (gates i, g, o).
+    - peepholes=True: diagonal peephole weights peep_i, peep_f (see c_{t-1}) and peep_o (sees c_t).
+    - coupled=True: CIFG, f_t = 1 - i_t (gates i, g, o).
+    - forget_bias: initial value of the forget gate's bias (in bias_ih); 1.0 keeps memories by default
+      (Jozefowicz et al. 2015).
+    Gate order of the weight rows: i, f, g, o (PyTorch's).
+    """
+
+    has_cell = True
+
+    def __init__(self, input_size, hidden_size, *, seed=None, dtype=np.float64,
+                 forget_gate=True, peepholes=False, coupled=False, forget_bias=1.0):
+        if coupled and not forget_gate:
+            raise ValueError("coupled: a coupled input-forget gate needs forget_gate=True (f = 1 - i), "
+                             "got coupled=True with forget_gate=False")
+        self.forget_gate, self.peepholes, self.coupled = bool(forget_gate), bool(peepholes), bool(coupled)
+        self.forget_bias = float(forget_bias)
+        self.gates = lstm_gate_names(self.forget_gate, self.coupled)
+        super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
+
+    def _extra_params(self, rng):
+        if "f" in self.gates:
+            self.params["bias_ih"][self._block("f")] = self.forget_bias
+        if self.peepholes:
+            for g in ("i", "f", "o"):
+                if g in self.gates:
+                    self.params["peep_" + g] = np.zeros(self.hidden_size)
+
+    def _options_repr(self):
+        return (f", forget_gate={self.forget_gate}, peepholes={self.peepholes}, coupled={self.coupled}, "
+                f"forget_bias={self.forget_bias}")
+
+    def _check_torch_compatible(self):
+        if not self.forget_gate or self.peepholes or self.coupled:
+            raise ValueError("load_torch_state_dict: torch.nn.LSTM is the standard cell; expected "
+                             "forget_gate=True, peepholes=False, coupled=False, got " + self._options_repr()[2:])
+
+    def forward(self, X, state=None, mask=None):
+        """X (T, B, D), state (h0, c0) each (B, H) or None, mask (T, B) bool or None
+        -> H (T, B, H), (h_T, c_T)."""
+        T, B, (h0, c0) = self._check_forward(X, state, mask)
+        p, H = self.params, self.hidden_size
+        GH = len(self.gates) * H
+        A = (X.reshape(T * B, -1) @ p["weight_ih"].T).reshape(T, B, GH)
+        A += p["bias_ih"] + p["bias_hh"]
+        Hs = np.empty((T + 1, B, H), self.dtype)
+        Cs = np.empty((T + 1, B, H), self.dtype)
+        TC = np.empty((T, B, H), self.dtype)
+        Hs[0], Cs[0] = h0, c0
+        W_hhT = p["weight_hh"].T
+        si, sg, so = self._block("i"), self._block("g"), self._block("o")
+        has_f, peep, coupled = "f" in self.gates, self.peepholes, self.coupled
+        fast = has_f and not peep                       # i and f are the first 2H rows: one sigmoid
+        sf = self._block("f") if has_f else None
+        for t in range(T):
+            a, c_prev, c = A[t], Cs[t], Cs[t + 1]
+            a += Hs[t] @ W_hhT
+            if fast:
+                sigmoid(a[:, :2 * H], out=a[:, :2 * H])
+            else:
+                if peep:
+                    a[:, si] += p["peep_i"] * c_prev
+                    if has_f:
+                        a[:, sf] += p["peep_f"] * c_prev
+                sigmoid(a[:, si], out=a[:, si])
+                if has_f:
+                    sigmoid(a[:, sf], out=a[:, sf])
+            i, g, o = a[:, si], a[:, sg], a[:, so]
+            np.tanh(g, out=g)
+            if coupled:                                  # c = (1 - i) c_prev + i g = c_prev + i (g - c_prev)
+                np.subtract(g, c_prev, out=c)
+                c *= i
+                c += c_prev
+            else:
+                np.multiply(i, g, out=c)
+                if has_f:
+                    c += a[:, sf] * c_prev
+                else:
+                    c += c_prev
+            if mask is not None:
+                np.copyto(c, c_prev, where=~mask[t][:, None])
+            if peep:
+                o += p["peep_o"] * c
+            sigmoid(o, out=o)
+            np.tanh(c, out=TC[t])
+            np.multiply(o, TC[t], out=Hs[t + 1])
+            if mask is not None:
+                np.copyto(Hs[t + 1], Hs[t], where=~mask[t][:, None])
+        out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
+        self._cache = dict(T=T, B=B, X=X, A=A, Hs=Hs, Cs=Cs, TC=TC, mask=mask)
+        self.activations = {n: A[..., self._block(n)] for n in self.gates}
+        if coupled:
+            self.activations["f"] = 1 - self.activations["i"]
+        self.activations.update(c=Cs[1:], h=Hs[1:])
+        return (out.copy() if mask is None else out), (Hs[T].copy(), Cs[T].copy())
+
+    def backward(self, dH, d_state=None, truncate=None):
+        """dH (T, B, H), d_state (dh_T, dc_T) or None -> dX (T, B, D), (dh_0, dc_0); fills self.grads."""
+        T, B, (dh_next, dc_next) = self._check_backward(dH, d_state, truncate)
+        cache, p, H = self._cache, self.params, self.hidden_size
+        A, Hs, Cs, TC, mask = cache["A"], cache["Hs"], cache["Cs"], cache["TC"], cache["mask"]
+        GH = len(self.gates) * H
+        dA = np.empty((T, B, GH), self.dtype)
+        W_hh = p["weight_hh"]
+        si, sg, so = self._block("i"), self._block("g"), self._block("o")
+        has_f, peep, coupled = "f" in self.gates, self.peepholes, self.coupled
+        sf = self._block("f") if has_f else None
+        if peep:
+            dpeep = {k: np.zeros(H, self.dtype) for k in ("i", "f", "o") if k in self.gates}
+        for t in reversed(range(T)):
+            a, da = A[t], dA[t]
+            i, g, o, c, c_prev, tc = a[:, si], a[:, sg], a[:, so], Cs[t + 1], Cs[t], TC[t]
+            dh = dH[t] + dh_next
+            dc = dc_next
+            if mask is not None:                         # a masked step passes the state gradient through
+                m = mask[t][:, None]
+                carry_h, carry_c = np.where(m, 0, dh_next), np.where(m, 0, dc_next)
+                dh = np.where(m, dh, 0)
+                dc = np.where(m, dc, 0)
+            da_o = da[:, so]
+            np.multiply(dh, tc, out=da_o)
+            da_o *= o * (1 - o)
+            dc = dc + dh * o * (1 - tc * tc)
+            if peep:
+                dc += da_o * p["peep_o"]
+                dpeep["o"] += (da_o * c).sum(0)
+            da_i, da_g = da[:, si], da[:, sg]
+            if coupled:
+                np.subtract(g, c_prev, out=da_i)
+                da_i *= dc
+            else:
+                np.multiply(dc, g, out=da_i)
+            da_i *= i * (1 - i)
+            np.multiply(dc, i, out=da_g)
+            da_g *= 1 - g * g
+            if has_f:
+                f = a[:, sf]
+                da_f = da[:, sf]
+                np.multiply(dc, c_prev, out=da_f)
+                da_f *= f * (1 - f)
+                dc_prev = dc * f
+            elif coupled:
+                dc_prev = dc * (1 - i)
+            else:
+                dc_prev = dc
+            if peep:
+                dc_prev = dc_prev + da_i * p["peep_i"]
+                dpeep["i"] += (da_i * c_prev).sum(0)
+                if has_f:
+                    dc_prev += da_f * p["peep_f"]
+                    dpeep["f"] += (da_f * c_prev).sum(0)
+            dh_next = da @ W_hh
+            dc_next = dc_prev
+            if mask is not None:
+                dh_next += carry_h
+                dc_next = dc_next + carry_c
+            if self._cut(t, truncate):
+                dh_next, dc_next = np.zeros_like(dh_next), np.zeros_like(dc_next)
+        dX = self._finish_backward(cache["X"], dA, dA, Hs[:-1])
+        if peep:
+            for k, v in dpeep.items():
+                self.grads["peep_" + k][...] = v
+        return dX, (dh_next, dc_next)
+
+
+class GRU(Recurrent):
+    """Gated recurrent unit (Cho et al. 2014), gate order r, z, n (PyTorch's).
+
+    GRU(input_size, hidden_size, *, seed=None, dtype=np.float64, reset_after=False)
+
+    reset_after=False (Cho et al.): n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)
+    reset_after=True (PyTorch, cuDNN): n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+    Both: h_t = (1 - z) * n + z * h_{t-1}.
+    """
+
+    gates = ("r", "z", "n")
+
+    def __init__(self, input_size, hidden_size, *, seed=None, dtype=np.float64, reset_after=False):
+        self.reset_after = bool(reset_after)
+        super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
+
+    def _options_repr(self):
+        return f", reset_after={self.reset_after}"
+
+    def _check_torch_compatible(self):
+        if not self.reset_after:
+            raise ValueError("load_torch_state_dict: torch.nn.GRU applies the reset gate after the matrix "
+                             "product; expected reset_after=True, got reset_after=False")
+
+    def forward(self, X, state=None, mask=None):
+        """X (T, B, D), state h0 (B, H) or None, mask (T, B) bool or None -> H (T, B, H), h_T (B, H)."""
+        T, B, (h0,) = self._check_forward(X, state, mask)
+        p, H = self.params, self.hidden_size
+        AX = (X.reshape(T * B, -1) @ p["weight_ih"].T).reshape(T, B, 3 * H)
+        AX += p["bias_ih"]
+        Hs = np.empty((T + 1, B, H), self.dtype)
+        Hs[0] = h0
+        G = np.empty((T, B, 3 * H), self.dtype)         # activations r, z, n
+        HN = np.empty((T, B, H), self.dtype)            # reset_after: W_hn h + b_hn; else: r * h_prev
+        W_hh, b_hh = p["weight_hh"], p["bias_hh"]
+        W_rzT, W_nT = W_hh[:2 * H].T, W_hh[2 * H:].T
+        for t in range(T):
+            h_prev, g = Hs[t], G[t]
+            if self.reset_after:
+                ah = h_prev @ W_hh.T
+                ah += b_hh
+                np.add(AX[t, :, :2 * H], ah[:, :2 * H], out=g[:, :2 * H])
+                sigmoid(g[:, :2 * H], out=g[:, :2 * H])
+                HN[t] = ah[:, 2 * H:]
+                np.multiply(g[:, :H], HN[t], out=g[:, 2 * H:])
+            else:
+                np.add(AX[t, :, :2 * H], h_prev @ W_rzT, out=g[:, :2 * H])
+                g[:, :2 * H] += b_hh[:2 * H]
+                sigmoid(g[:, :2 * H], out=g[:, :2 * H])
+                np.multiply(g[:, :H], h_prev, out=HN[t])
+                np.matmul(HN[t], W_nT, out=g[:, 2 * H:])
+                g[:, 2 * H:] += b_hh[2 * H:]
+            n = g[:, 2 * H:]
+            n += AX[t, :, 2 * H:]
+            np.tanh(n, out=n)
+            h = Hs[t + 1]                                 # h = n + z (h_prev - n)
+            np.subtract(h_prev, n, out=h)
+            h *= g[:, H:2 * H]
+            h += n
+            if mask is not None:
+                np.copyto(h, h_prev, where=~mask[t][:, None])
+        out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
+        self._cache = dict(T=T, B=B, X=X, G=G, HN=HN, Hs=Hs, mask=mask)
+        self.activations = {n: G[..., self._block(n)] for n in self.gates}
+        self.activations["h"] = Hs[1:]
+        return (out.copy() if mask is None else out), Hs[T].copy()
+
+    def backward(self, dH, d_state=None, truncate=None):
+        """dH (T, B, H), d_state dh_T (B, H) or None -> dX (T, B, D), dh_0 (B, H); fills self.grads."""
+        T, B, (dh_next,) = self._check_backward(dH, d_state, truncate)
+        c, p, H = self._cache, self.params, self.hidden_size
+        G, HN, Hs, mask = c["G"], c["HN"], c["Hs"], c["mask"]
+        W_hh = p["weight_hh"]
+        dAX = np.empty((T, B, 3 * H), self.dtype)
+        dAH = np.empty((T, B, 3 * H), self.dtype) if self.reset_after else dAX
+        for t in reversed(range(T)):
+            r, z, n = G[t, :, :H], G[t, :, H:2 * H], G[t, :, 2 * H:]
+            h_prev = Hs[t]
+            dh = dH[t] + dh_next
+            if mask is not None:
+                m = mask[t][:, None]
+                carry = np.where(m, 0, dh_next)
+                dh = np.where(m, dh, 0)
+            dx, dr, dz, dn = dAX[t], dAX[t, :, :H], dAX[t, :, H:2 * H], dAX[t, :, 2 * H:]
+            np.multiply(dh, 1 - z, out=dn)
+            dn *= 1 - n * n                                # d(pre-activation of n)
+            np.subtract(h_prev, n, out=dz)
+            dz *= dh
+            dz *= z * (1 - z)
+            if self.reset_after:
+                np.multiply(dn, HN[t], out=dr)
+                dr *= r * (1 - r)
+                dah = dAH[t]
+                dah[:, :2 * H] = dx[:, :2 * H]
+                np.multiply(dn, r, out=dah[:, 2 * H:])
+                dh_next = dh * z + dah @ W_hh
+            else:
+                drh = dn @ W_hh[2 * H:]
+                np.multiply(drh, h_prev, out=dr)
+                dr *= r * (1 - r)
+                dh_next = dh * z + dx[:, :2 * H] @ W_hh[:2 * H] + drh * r
+            if mask is not None:
+                dh_next += carry
+            if self._cut(t, truncate):
+                dh_next = np.zeros_like(dh_next)
+        X = c["X"]
+        dX = self._finish_backward(X, dAX, dAH, Hs[:-1])
+        if not self.reset_after:                           # the n block's recurrent input is r * h_prev
+            np.matmul(dAX[..., 2 * H:].reshape(-1, H).T, HN.reshape(-1, H), out=self.grads["weight_hh"][2 * H:])
+        return dX, dh_next
