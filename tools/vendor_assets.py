@@ -7,7 +7,7 @@ unlike ``html_static_path``, are *not* injected as <script>/<link> tags into eve
 page. The layout mirrors the site::
 
     _offline/site/_static/offline/require.js                 requirejs (npm)
-    _offline/site/_static/offline/require-config.js          module map (written here)
+    _offline/site/_static/offline/widgets-setup.js           module map, MathJax 2 shim (written here)
     _offline/site/_static/offline/html-manager/dist/...      @jupyter-widgets/html-manager (npm)
     _offline/site/_static/offline/mathjax/es5/...            mathjax 3 (npm)
     _offline/site/_static/offline/anywidget/index.js         anywidget's AMD front end (PyPI wheel)
@@ -30,22 +30,54 @@ NODE_MODULES = ROOT / "node_modules"
 OUT = ROOT / "_offline" / "site" / "_static" / "offline"
 STAMP = ROOT / "_offline" / ".vendored"
 
-# The require config is computed in the browser from this script's own URL, so the
-# same file works on pages at any depth of the site (index.html, book/gates.html).
-REQUIRE_CONFIG_JS = """\
-// Map AMD module names to files served by the book itself (no CDN).
+WIDGETS_SETUP_JS = """\
+// Loaded between require.js and the widget manager on pages that show widgets.
 (function () {
   var script = document.currentScript;
   var src = script.src;
   var base = src.substring(0, src.lastIndexOf("/") + 1);
-  // html-manager falls back to <data-jupyter-widgets-cdn><module>@<version>/dist/index
-  // for modules it cannot find; point that fallback inside the site as well.
+
+  // 1. Map AMD module names to files served by the book itself (no CDN). The base is
+  //    computed from this script's own URL, so one file serves pages at any depth.
+  //    html-manager falls back to <data-jupyter-widgets-cdn><module>@<version>/dist/index
+  //    for modules it cannot find; that fallback is pointed inside the site as well.
   script.setAttribute("data-jupyter-widgets-cdn", base + "npm/");
   window.require.config({
     paths: {
       "@jupyter-widgets/html-manager/dist": base + "html-manager/dist",
+      // The bundled modules (@jupyter-widgets/base, controls, ...) derive the URL of
+      // their icon fonts from their own module URL: resolve it to the folder that
+      // holds the fonts.
+      "@jupyter-widgets": base + "html-manager/dist",
       "anywidget": base + "anywidget/index"
     }
+  });
+
+  // 2. The core widgets typeset their labels with the MathJax 2 call
+  //    MathJax.Hub.Queue(["Typeset", MathJax.Hub, el]); the book uses MathJax 3,
+  //    which has no Hub. Give every MathJax object (the configuration object and the
+  //    one MathJax 3 installs when it starts) a Hub that forwards to typesetPromise.
+  function addHub(mathjax) {
+    if (mathjax && typeof mathjax === "object" && !mathjax.Hub) {
+      Object.defineProperty(mathjax, "Hub", {
+        enumerable: false, configurable: true, writable: true,
+        value: {
+          Queue: function (job) {
+            var el = job && job[2];
+            if (current && typeof current.typesetPromise === "function") {
+              current.typesetPromise(el ? [el] : undefined).catch(function () {});
+            }
+          }
+        }
+      });
+    }
+    return mathjax;
+  }
+  var current = addHub(window.MathJax);
+  Object.defineProperty(window, "MathJax", {
+    configurable: true, enumerable: true,
+    get: function () { return current; },
+    set: function (value) { current = addHub(value); }
   });
 })();
 """
@@ -103,7 +135,7 @@ def main() -> None:
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
     copy_file(NODE_MODULES / "requirejs" / "require.js", OUT / "require.js")
-    (OUT / "require-config.js").write_text(REQUIRE_CONFIG_JS)
+    (OUT / "widgets-setup.js").write_text(WIDGETS_SETUP_JS)
     copy_html_manager()
     copy_mathjax()
     anywidget_version = copy_anywidget()
