@@ -39,16 +39,16 @@ def _blocks(a, names):
 def rnn_step_forward(x, h_prev, params):
     """Elman / SRN step: h = tanh(W_ih x + b_ih + W_hh h_prev + b_hh).
 
-    x (B, D), h_prev (B, H) -> h (B, H), cache.
+    x (B, D), h_prev (B, H) -> h (B, H), cache (a dict; cache["h"] is the new state).
     """
     a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
     h = np.tanh(a)
-    return h, (x, h_prev, h, params)
+    return h, dict(x=x, h_prev=h_prev, h=h, params=params)
 
 
 def rnn_step_backward(dh, cache):
     """Backward of :func:`rnn_step_forward`. dh (B, H) -> dx (B, D), dh_prev (B, H), dparams."""
-    x, h_prev, h, params = cache
+    x, h_prev, h, params = cache["x"], cache["h_prev"], cache["h"], cache["params"]
     da = dh * dtanh(h)                                     # (B, H)
     dparams = {"weight_ih": da.T @ x, "weight_hh": da.T @ h_prev,
                "bias_ih": da.sum(0), "bias_hh": da.sum(0)}

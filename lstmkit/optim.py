@@ -66,12 +66,13 @@ class Adam:
         self.t = 0
 
     def step(self):
+        """m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= lr m_hat / (sqrt(v_hat) + eps)."""
         self.t += 1
         b1, b2 = self.betas
-        lr_t = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
         for (p, g), m, v in zip(_pairs(self.modules), self.m, self.v):
             m *= b1
             m += (1 - b1) * g
             v *= b2
             v += (1 - b2) * (g * g)
-            p -= (lr_t * m / (np.sqrt(v) + self.eps)).astype(p.dtype, copy=False)
+            p -= (self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)).astype(p.dtype, copy=False)
