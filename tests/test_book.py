@@ -1,0 +1,289 @@
+"""The built book: every page of the table of contents, no broken internal link,
+and nothing loaded from outside the site.
+
+One build per test session (the ``site`` fixture): ``jupyter-book build`` of the
+repository into a temporary output folder, strict (``-W -n --keep-going``), with the
+notebooks executed (``_config.yml``: execute_notebooks cache, raise_on_error true).
+Set ``BOOK_HTML=/path/to/_build/html`` to check an existing build instead.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+# Elements whose URL attribute the browser fetches while loading the page.
+LOADED = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "embed": "src",
+    "source": "src",
+    "audio": "src",
+    "video": "src",
+    "track": "src",
+    "object": "data",
+}
+# <link rel=...> values that make the browser fetch the href.
+LOADED_LINK_RELS = {"stylesheet", "preload", "modulepreload", "icon", "shortcut", "apple-touch-icon", "manifest"}
+NON_HTTP_SCHEMES = ("mailto:", "javascript:", "data:", "tel:", "blob:")
+URL_IN_TEXT = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'`)]*""")
+
+
+# ---------------------------------------------------------------- build (once)
+
+def build_book(output: Path) -> Path:
+    """Build the book from the repository into ``output``; return ``output/_build/html``."""
+    if not (ROOT / "_offline" / ".vendored").exists():
+        subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], cwd=ROOT, check=True)
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    cmd = [str(VENV_BIN / "jupyter-book"), "build", str(ROOT), "--path-output", str(output),
+           "-W", "-n", "--keep-going"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    html = output / "_build" / "html"
+    if proc.returncode != 0:
+        pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    return html
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    given = os.environ.get("BOOK_HTML")
+    if given:
+        return Path(given).resolve()
+    return build_book(tmp_path_factory.mktemp("book"))
+
+
+@pytest.fixture(scope="session")
+def pages(site) -> dict[str, BeautifulSoup]:
+    """Every HTML page of the site, parsed, keyed by its path relative to the site.
+
+    Theme templates copied into ``_static/`` and page sources in ``_sources/`` are files,
+    not pages."""
+    found = {}
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        if rel.split("/")[0] in ("_static", "_sources"):
+            continue
+        found[rel] = BeautifulSoup(path.read_text(encoding="utf8"), "html.parser")
+    return found
+
+
+# ---------------------------------------------------------------- helpers
+
+def toc_files(toc: dict) -> list[str]:
+    """All document names in a jb-book ``_toc.yml`` (root, parts, chapters, sections)."""
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found
+
+
+def is_external(url: str) -> bool:
+    """True for URLs that leave the site: a scheme with a host, or protocol-relative."""
+    parts = urlsplit(url.strip())
+    return bool(parts.netloc) or parts.scheme not in ("", "file")
+
+
+def resolve(page: str, url: str) -> tuple[str, str]:
+    """Resolve a relative ``url`` found on ``page`` (both site-relative) to (path, fragment)."""
+    parts = urlsplit(url)
+    if parts.path == "":
+        target = page
+    elif parts.path.startswith("/"):
+        target = parts.path.lstrip("/")
+    else:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+    return target, unquote(parts.fragment)
+
+
+def loaded_urls(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """(tag, url) for every resource the page makes the browser fetch."""
+    urls = []
+    for tag, attr in LOADED.items():
+        for el in soup.find_all(tag):
+            if el.get(attr):
+                urls.append((tag, el[attr]))
+            for src in (el.get("srcset") or "").split(","):
+                if src.strip():
+                    urls.append((tag, src.split()[0]))
+    for el in soup.find_all("link"):
+        rels = {r.lower() for r in el.get("rel", [])}
+        if rels & LOADED_LINK_RELS and el.get("href"):
+            urls.append(("link", el["href"]))
+    return urls
+
+
+def anchors(soup: BeautifulSoup) -> set[str]:
+    return {el["id"] for el in soup.find_all(id=True)} | {el["name"] for el in soup.find_all("a", attrs={"name": True})}
+
+
+# ---------------------------------------------------------------- helper self-checks
+
+def test_link_helpers_resolve_and_classify():
+    assert resolve("book/gates.html", "cell_state.html#the-conveyor-belt") == ("book/cell_state.html", "the-conveyor-belt")
+    assert resolve("book/gates.html", "../_static/x.js?v=1") == ("_static/x.js", "")
+    assert resolve("book/gates.html", "#shapes") == ("book/gates.html", "shapes")
+    assert is_external("https://cdn.jsdelivr.net/npm/x.js") and is_external("//unpkg.com/x.js")
+    assert not is_external("../_static/offline/require.js") and not is_external("#top")
+    toc = {"root": "a", "parts": [{"chapters": [{"file": "b", "sections": [{"file": "c"}]}]}]}
+    assert toc_files(toc) == ["a", "b", "c"]
+
+
+def test_link_checker_finds_a_broken_link(tmp_path):
+    """The checker below is not vacuous: it reports a missing file and a missing anchor."""
+    (tmp_path / "a.html").write_text('<a href="b.html#nope">x</a><a href="missing.html">y</a><p id="here"></p>')
+    (tmp_path / "b.html").write_text('<h1 id="yes">b</h1><a href="a.html#here">back</a>')
+    soups = {p.name: BeautifulSoup(p.read_text(), "html.parser") for p in tmp_path.glob("*.html")}
+    broken = broken_links(tmp_path, soups)
+    assert sorted(broken) == [("a.html", "b.html#nope"), ("a.html", "missing.html")]
+
+
+# ---------------------------------------------------------------- the site
+
+def test_index_exists(site):
+    assert (site / "index.html").is_file()
+
+
+def test_every_toc_page_is_built(site):
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = toc_files(toc)
+    assert len(files) >= 9, files
+    missing = [f for f in files if not (site / f"{f}.html").is_file()]
+    assert not missing, f"pages of _toc.yml missing from the build: {missing}"
+    for name in files:
+        (source,) = [p for p in ROOT.glob(f"{name}.*") if p.suffix in (".md", ".ipynb", ".rst")]
+        assert source.exists()
+
+
+def broken_links(site: Path, soups: dict[str, BeautifulSoup]) -> list[tuple[str, str]]:
+    """(page, url) for every internal href/src whose file or #anchor does not exist."""
+    ids = {}
+    broken = []
+    for page, soup in soups.items():
+        urls = [el.get("href") for el in soup.find_all(["a", "link", "area"]) if el.get("href")]
+        urls += [url for _, url in loaded_urls(soup)]
+        for url in urls:
+            url = url.strip()
+            if not url or url.startswith(NON_HTTP_SCHEMES) or is_external(url):
+                continue
+            target, fragment = resolve(page, url)
+            path = site / target
+            if path.is_dir():
+                path, target = path / "index.html", posixpath.join(target, "index.html")
+            if not path.is_file():
+                broken.append((page, url))
+                continue
+            if fragment and target.endswith(".html"):
+                if target not in ids:
+                    soup_t = soups.get(target) or BeautifulSoup(path.read_text(encoding="utf8"), "html.parser")
+                    ids[target] = anchors(soup_t)
+                if fragment not in ids[target]:
+                    broken.append((page, url))
+    return broken
+
+
+def test_no_broken_internal_link(site, pages):
+    assert len(pages) >= 9
+    broken = broken_links(site, pages)
+    assert not broken, "broken internal links:\n" + "\n".join(f"  {p}: {u}" for p, u in broken)
+
+
+def test_pages_load_nothing_from_outside_the_site(pages):
+    external = [(page, tag, url) for page, soup in pages.items()
+                for tag, url in loaded_urls(soup) if is_external(url)]
+    assert not external, "pages load external resources:\n" + "\n".join(map(str, external))
+
+
+def test_stylesheets_import_nothing_from_outside(site, pages):
+    """url(...) and @import inside the stylesheets the pages load stay inside the site."""
+    sheets = set()
+    for page, soup in pages.items():
+        for el in soup.find_all("link", rel="stylesheet"):
+            target, _ = resolve(page, el["href"])
+            sheets.add(target)
+    assert sheets
+    offenders = []
+    for sheet in sorted(sheets):
+        css = (site / sheet).read_text(encoding="utf8", errors="replace")
+        for url in re.findall(r"""url\(\s*['"]?([^'")]+)""", css) + re.findall(r"""@import\s+['"]([^'"]+)""", css):
+            if is_external(url) and not url.startswith("data:"):
+                offenders.append((sheet, url))
+    assert not offenders, offenders
+
+
+def test_math_is_served_by_the_site(site, pages):
+    mathjax = [(page, url) for page, soup in pages.items()
+               for tag, url in loaded_urls(soup) if "mathjax" in url.lower()]
+    assert mathjax, "no page loads MathJax"
+    for page, url in mathjax:
+        target, _ = resolve(page, url.split("?")[0])
+        assert target.startswith("_static/offline/mathjax/"), (page, url)
+        assert (site / target).is_file()
+
+
+def widget_pages(pages):
+    return {page: soup for page, soup in pages.items()
+            if soup.find("script", type="application/vnd.jupyter.widget-state+json")}
+
+
+def test_widget_pages_load_the_local_widget_manager(site, pages):
+    with_widgets = widget_pages(pages)
+    assert with_widgets, "no page embeds widget state (the introduction has a jslinked slider)"
+    expected = ["_static/offline/require.js", "_static/offline/widgets-setup.js",
+                "_static/offline/html-manager/dist/embed-amd.js"]
+    for page, soup in with_widgets.items():
+        scripts = [resolve(page, el["src"].split("?")[0])[0] for el in soup.find_all("script", src=True)]
+        local = [s for s in scripts if s in expected]
+        assert local == expected, (page, scripts)
+        for el in soup.find_all("script"):
+            cdn = el.get("data-jupyter-widgets-cdn")
+            assert cdn is None or not is_external(cdn), (page, cdn)
+            body = el.string or ""
+            if "require.config" in body or "requirejs.config" in body or "jupyter-widgets-cdn" in body:
+                assert not URL_IN_TEXT.search(body), (page, body[:300])
+
+
+def test_require_config_maps_modules_to_files_in_the_site(site):
+    """widgets-setup.js maps html-manager and anywidget to local files that exist."""
+    setup = (site / "_static/offline/widgets-setup.js").read_text()
+    assert not URL_IN_TEXT.search(setup), "widgets-setup.js names an external URL"
+    paths = dict(re.findall(r'"([^"]+)":\s*base \+ "([^"]+)"', setup))
+    assert set(paths) >= {"@jupyter-widgets/html-manager/dist", "@jupyter-widgets", "anywidget"}
+    folder = site / "_static" / "offline"
+    assert (folder / (paths["anywidget"] + ".js")).is_file()
+    assert (folder / paths["@jupyter-widgets/html-manager/dist"] / "embed-amd.js").is_file()
+    # The icon fonts the widget CSS asks for sit next to the module that asks.
+    assert list((folder / paths["@jupyter-widgets"]).glob("*.woff2"))
+    anywidget_js = (folder / (paths["anywidget"] + ".js")).read_text()
+    assert 'define(["@jupyter-widgets/base"]' in anywidget_js
+
+
+def test_chapters_offer_a_notebook_download_and_launch_links(pages):
+    for name in ("book/gates.html", "book/cell_state.html", "book/rnn_limits.html"):
+        soup = pages[name]
+        hrefs = [a.get("href", "") for a in soup.find_all("a")]
+        assert any(h.endswith(".ipynb") and "_sources/" in h for h in hrefs), name
+        assert any(h.startswith("https://mybinder.org/") for h in hrefs), name
+        assert any(h.startswith("https://colab.research.google.com/") for h in hrefs), name
