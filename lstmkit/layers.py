@@ -250,6 +250,7 @@ class LSTM(Recurrent):
         self.forget_bias = float(forget_bias)
         self.gates = lstm_gate_names(self.forget_gate, self.coupled)
         super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
+        self._layout = self._internal_layout()
 
     def _extra_params(self, rng):
         if "f" in self.gates:
@@ -268,38 +269,61 @@ class LSTM(Recurrent):
             raise ValueError("load_torch_state_dict: torch.nn.LSTM is the standard cell; expected "
                              "forget_gate=True, peepholes=False, coupled=False, got " + self._options_repr()[2:])
 
+    def _internal_layout(self):
+        """Row permutation and scale for the fused loop.
+
+        Inside forward/backward the gate blocks are reordered so that the sigmoid gates come first and the
+        candidate g last (i, f, o, g), and the sigmoid rows are scaled by 1/2: then one tanh over the whole
+        block computes every gate, because sigmoid(x) = (1 + tanh(x / 2)) / 2. The public weights keep the
+        order i, f, g, o.
+        """
+        H = self.hidden_size
+        order = tuple(n for n in ("i", "f", "o") if n in self.gates) + ("g",)
+        perm = np.concatenate([np.arange(H) + self.gates.index(n) * H for n in order])
+        scale = np.ones(len(order) * H, self.dtype)
+        scale[:-H] = 0.5
+        return order, perm, scale
+
     def forward(self, X, state=None, mask=None):
         """X (T, B, D), state (h0, c0) each (B, H) or None, mask (T, B) bool or None
         -> H (T, B, H), (h_T, c_T)."""
         T, B, (h0, c0) = self._check_forward(X, state, mask)
         p, H = self.params, self.hidden_size
-        GH = len(self.gates) * H
-        A = (X.reshape(T * B, -1) @ p["weight_ih"].T).reshape(T, B, GH)
-        A += p["bias_ih"] + p["bias_hh"]
+        order, perm, scale = self._layout
+        nS = len(order) - 1                              # number of sigmoid gates
+        GH = len(order) * H
+        W_ih = p["weight_ih"][perm] * scale[:, None]
+        W_hhT = (p["weight_hh"][perm] * scale[:, None]).T
+        A = (X.reshape(T * B, -1) @ W_ih.T).reshape(T, B, GH)
+        A += (p["bias_ih"] + p["bias_hh"])[perm] * scale
         Hs = np.empty((T + 1, B, H), self.dtype)
         Cs = np.empty((T + 1, B, H), self.dtype)
         TC = np.empty((T, B, H), self.dtype)
         Hs[0], Cs[0] = h0, c0
-        W_hhT = p["weight_hh"].T
-        si, sg, so = self._block("i"), self._block("g"), self._block("o")
-        has_f, peep, coupled = "f" in self.gates, self.peepholes, self.coupled
-        fast = has_f and not peep                       # i and f are the first 2H rows: one sigmoid
-        sf = self._block("f") if has_f else None
+        peep, coupled, has_f = self.peepholes, self.coupled, "f" in order
+        so = slice((nS - 1) * H, nS * H)                 # o is the last sigmoid gate
+        s_if = slice(0, (nS - 1) * H)                    # i (and f)
+        if peep:                                         # halved, like the rows they are added to
+            pp_if = 0.5 * np.concatenate([p["peep_" + n] for n in order[:nS - 1]]).reshape(nS - 1, H)
+            pp_o = 0.5 * p["peep_o"]
+        tmp = np.empty((B, GH), self.dtype)
+        sig = A[:, :, :nS * H]
         for t in range(T):
             a, c_prev, c = A[t], Cs[t], Cs[t + 1]
-            a += Hs[t] @ W_hhT
-            if fast:
-                sigmoid(a[:, :2 * H], out=a[:, :2 * H])
+            np.matmul(Hs[t], W_hhT, out=tmp)
+            a += tmp
+            if peep:
+                a[:, s_if].reshape(B, nS - 1, H)[...] += c_prev[:, None, :] * pp_if
+                np.tanh(a[:, s_if], out=a[:, s_if])
+                np.tanh(a[:, nS * H:], out=a[:, nS * H:])
+                a[:, s_if] *= 0.5
+                a[:, s_if] += 0.5
             else:
-                if peep:
-                    a[:, si] += p["peep_i"] * c_prev
-                    if has_f:
-                        a[:, sf] += p["peep_f"] * c_prev
-                sigmoid(a[:, si], out=a[:, si])
-                if has_f:
-                    sigmoid(a[:, sf], out=a[:, sf])
-            i, g, o = a[:, si], a[:, sg], a[:, so]
-            np.tanh(g, out=g)
+                np.tanh(a, out=a)
+                s_t = sig[t]
+                s_t *= 0.5
+                s_t += 0.5
+            i, g = a[:, :H], a[:, nS * H:]
             if coupled:                                  # c = (1 - i) c_prev + i g = c_prev + i (g - c_prev)
                 np.subtract(g, c_prev, out=c)
                 c *= i
@@ -307,92 +331,92 @@ class LSTM(Recurrent):
             else:
                 np.multiply(i, g, out=c)
                 if has_f:
-                    c += a[:, sf] * c_prev
-                else:
+                    c += a[:, H:2 * H] * c_prev
+                else:                                    # the 1997 cell: no forget gate
                     c += c_prev
             if mask is not None:
                 np.copyto(c, c_prev, where=~mask[t][:, None])
+            o = a[:, so]
             if peep:
-                o += p["peep_o"] * c
-            sigmoid(o, out=o)
+                o += pp_o * c
+                np.tanh(o, out=o)
+                o *= 0.5
+                o += 0.5
             np.tanh(c, out=TC[t])
             np.multiply(o, TC[t], out=Hs[t + 1])
             if mask is not None:
                 np.copyto(Hs[t + 1], Hs[t], where=~mask[t][:, None])
         out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
-        self._cache = dict(T=T, B=B, X=X, A=A, Hs=Hs, Cs=Cs, TC=TC, mask=mask)
-        self.activations = {n: A[..., self._block(n)] for n in self.gates}
+        self._cache = dict(T=T, B=B, X=X, A=A, Hs=Hs, Cs=Cs, TC=TC, mask=mask, perm=perm)
+        self.activations = {n: A[..., k * H:(k + 1) * H] for k, n in enumerate(order)}
         if coupled:
             self.activations["f"] = 1 - self.activations["i"]
         self.activations.update(c=Cs[1:], h=Hs[1:])
         return (out.copy() if mask is None else out), (Hs[T].copy(), Cs[T].copy())
 
     def backward(self, dH, d_state=None, truncate=None):
-        """dH (T, B, H), d_state (dh_T, dc_T) or None -> dX (T, B, D), (dh_0, dc_0); fills self.grads."""
+        """dH (T, B, H), d_state (dh_T, dc_T) or None -> dX (T, B, D), (dh_0, dc_0); fills self.grads.
+
+        Everything that does not depend on the incoming gradient is computed for all steps at once first:
+        with K = dL/dc_t, the pre-activation gradients are da_i = K g s_i', da_f = K c_{t-1} s_f',
+        da_g = K i (1 - g^2) and da_o = dL/dh_t tanh(c_t) s_o', where s' = s (1 - s).
+        """
         T, B, (dh_next, dc_next) = self._check_backward(dH, d_state, truncate)
         cache, p, H = self._cache, self.params, self.hidden_size
-        A, Hs, Cs, TC, mask = cache["A"], cache["Hs"], cache["Cs"], cache["TC"], cache["mask"]
-        GH = len(self.gates) * H
-        dA = np.empty((T, B, GH), self.dtype)
-        W_hh = p["weight_hh"]
-        si, sg, so = self._block("i"), self._block("g"), self._block("o")
-        has_f, peep, coupled = "f" in self.gates, self.peepholes, self.coupled
-        sf = self._block("f") if has_f else None
+        A, Hs, Cs, TC, mask, perm = (cache[k] for k in ("A", "Hs", "Cs", "TC", "mask", "perm"))
+        G = A.shape[-1] // H
+        nS = G - 1
+        peep, coupled, has_f = self.peepholes, self.coupled, nS == 3
+        A4 = A.reshape(T, B, G, H)
+        I, O, Gc = A4[:, :, 0], A4[:, :, nS - 1], A4[:, :, nS]
+        # multipliers of dL/dc for the blocks i, (f), g; the o slot holds tanh(c) s_o' (multiplies dL/dh)
+        M = A4 * (1 - A4)                                  # s (1 - s) in the sigmoid slots
+        M[:, :, 0] *= (Gc - Cs[:-1]) if coupled else Gc
+        if has_f:
+            M[:, :, 1] *= Cs[:-1]
+        M[:, :, nS - 1] *= TC
+        M[:, :, nS] = (1 - Gc * Gc) * I
+        OT = O * (1 - TC * TC)                             # dh_t -> dc_t
+        F = A4[:, :, 1] if has_f else (1 - I if coupled else None)
+        W_hh = p["weight_hh"][perm]
         if peep:
-            dpeep = {k: np.zeros(H, self.dtype) for k in ("i", "f", "o") if k in self.gates}
+            pp_o = p["peep_o"]
+            pp_if = np.concatenate([p["peep_i"]] + ([p["peep_f"]] if has_f else [])).reshape(nS - 1, H)
+        dA = np.empty((T, B, G, H), self.dtype)
         for t in reversed(range(T)):
-            a, da = A[t], dA[t]
-            i, g, o, c, c_prev, tc = a[:, si], a[:, sg], a[:, so], Cs[t + 1], Cs[t], TC[t]
+            da = dA[t]
             dh = dH[t] + dh_next
-            dc = dc_next
             if mask is not None:                         # a masked step passes the state gradient through
                 m = mask[t][:, None]
                 carry_h, carry_c = np.where(m, 0, dh_next), np.where(m, 0, dc_next)
-                dh = np.where(m, dh, 0)
-                dc = np.where(m, dc, 0)
-            da_o = da[:, so]
-            np.multiply(dh, tc, out=da_o)
-            da_o *= o * (1 - o)
-            dc = dc + dh * o * (1 - tc * tc)
+                dh *= m
+                dc_next = dc_next * m
+            dc = dh * OT[t]
+            dc += dc_next
+            if peep:                                     # o also sees the new c
+                dc += dh * M[t, :, nS - 1] * pp_o
+            np.multiply(M[t], dc[:, None, :], out=da)
+            np.multiply(dh, M[t, :, nS - 1], out=da[:, nS - 1])
+            dc_next = dc if F is None else dc * F[t]
             if peep:
-                dc += da_o * p["peep_o"]
-                dpeep["o"] += (da_o * c).sum(0)
-            da_i, da_g = da[:, si], da[:, sg]
-            if coupled:
-                np.subtract(g, c_prev, out=da_i)
-                da_i *= dc
-            else:
-                np.multiply(dc, g, out=da_i)
-            da_i *= i * (1 - i)
-            np.multiply(dc, i, out=da_g)
-            da_g *= 1 - g * g
-            if has_f:
-                f = a[:, sf]
-                da_f = da[:, sf]
-                np.multiply(dc, c_prev, out=da_f)
-                da_f *= f * (1 - f)
-                dc_prev = dc * f
-            elif coupled:
-                dc_prev = dc * (1 - i)
-            else:
-                dc_prev = dc
-            if peep:
-                dc_prev = dc_prev + da_i * p["peep_i"]
-                dpeep["i"] += (da_i * c_prev).sum(0)
-                if has_f:
-                    dc_prev += da_f * p["peep_f"]
-                    dpeep["f"] += (da_f * c_prev).sum(0)
-            dh_next = da @ W_hh
-            dc_next = dc_prev
+                dc_next = dc_next + (da[:, :nS - 1] * pp_if).sum(1)
+            dh_next = da.reshape(B, G * H) @ W_hh
             if mask is not None:
                 dh_next += carry_h
                 dc_next = dc_next + carry_c
             if self._cut(t, truncate):
                 dh_next, dc_next = np.zeros_like(dh_next), np.zeros_like(dc_next)
-        dX = self._finish_backward(cache["X"], dA, dA, Hs[:-1])
+        g_ = self.grads
+        dA2 = dA.reshape(-1, G * H)
+        g_["weight_ih"][perm] = dA2.T @ cache["X"].reshape(-1, self.input_size)
+        g_["weight_hh"][perm] = dA2.T @ Hs[:-1].reshape(-1, H)
+        g_["bias_ih"][perm] = dA2.sum(0)
+        g_["bias_hh"][...] = g_["bias_ih"]
         if peep:
-            for k, v in dpeep.items():
-                self.grads["peep_" + k][...] = v
+            g_["peep_o"][...] = (dA[:, :, nS - 1] * Cs[1:]).sum((0, 1))
+            for k, n in enumerate(("i", "f")[:nS - 1]):
+                g_["peep_" + n][...] = (dA[:, :, k] * Cs[:-1]).sum((0, 1))
+        dX = (dA2 @ p["weight_ih"][perm]).reshape(cache["X"].shape)
         return dX, (dh_next, dc_next)
 
 
