@@ -9,6 +9,23 @@ import os
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
     os.environ[var] = "1"
 
+
+def _has_avx512():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return " avx512f " in f.read().replace("\n", " ")
+    except OSError:
+        return False
+
+
+# OpenBLAS picks its kernels from the CPU model; on AVX-512 CPUs it does not know (e.g. some virtual
+# machines) it falls back to AVX2 kernels, half the vector width PyTorch uses on the same CPU. Must be set
+# before numpy is imported.
+CORETYPE_NOTE = ""
+if "OPENBLAS_CORETYPE" not in os.environ and _has_avx512():
+    os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+    CORETYPE_NOTE = "OPENBLAS_CORETYPE=SkylakeX set (AVX-512 CPU)"
+
 import sys
 import time
 
@@ -83,7 +100,8 @@ def bench(T, B, D, H, dtype, repeat):
 
 
 def main():
-    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, one thread each")
+    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, one thread each"
+          + (f"; {CORETYPE_NOTE}" if CORETYPE_NOTE else ""))
     print(f"{'size (T,B,D,H)':<20}{'dtype':<9}{'lstmkit ms':>11}{'torch ms':>10}{'naive ms':>10}"
           f"{'lstmkit/torch':>15}{'lstmkit/naive':>15}{'target':>8}")
     rows = []
