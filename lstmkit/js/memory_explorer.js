@@ -12,7 +12,7 @@ function drawMemory(s) {
   const marks = s.schedule === 1 && s.erase_step <= T ? [{ x: s.erase_step, label: "erase" }] : [];
   const lagMarks = s.schedule === 1 && s.erase_step <= T ? [{ x: s.erase_step - 1, label: "erase" }] : [];
   const traj = linePlot({
-    key: "trajectory", xs: steps, xLabel: "step t", yLabel: "state",
+    key: "trajectory", xs: steps, width: 330, xLabel: "step t", yLabel: "state",
     series: [
       { key: "c", label: "LSTM cell state c<sub>t</sub>", values: v.c, cls: "lk-s1" },
       { key: "h", label: "RNN state h<sub>t</sub>", values: v.h, cls: "lk-s2" },
@@ -20,7 +20,7 @@ function drawMemory(s) {
     marks,
   });
   const grads = linePlot({
-    key: "gradients", xs: lags, log: true, xLabel: "lag t - 1", yLabel: "|gradient product|", hline: 0.5,
+    key: "gradients", xs: lags, log: true, zerosAtBottom: true, width: 330, xLabel: "lag t - 1", yLabel: "|gradient product|", hline: 0.5,
     series: [
       { key: "cell_grad", label: "\u2202c<sub>t</sub>/\u2202c<sub>1</sub> = \u220f f", values: v.cell_grad, cls: "lk-s1" },
       { key: "rnn_grad", label: "\u2202h<sub>t</sub>/\u2202h<sub>1</sub> = \u220f w (1 - h\u00b2)", values: v.rnn_grad, cls: "lk-s2" },

@@ -54,9 +54,9 @@ function niceTicks(lo, hi, count = 5) {
 }
 
 function linePlot(opts) {
-  // opts: {key, xs, series: [{key, label, values, cls}], log, xLabel, yLabel, yMin, yMax, hline,
-  //        width, height, marks: [{x, label}]}. In log mode the series are plotted as log10 |value|
-  //        and zeros drop to the bottom edge.
+  // opts: {key, xs, series: [{key, label, values, cls}], log, zerosAtBottom, xLabel, yLabel, yMin,
+  //        yMax, hline, width, height, marks: [{x, label}]}. In log mode the series are plotted as
+  //        log10 |value|; zeros are left out, or drawn on the bottom edge with zerosAtBottom.
   const W = opts.width || 460;
   const Hh = opts.height || 220;
   const m = { l: 52, r: 12, t: 12, b: 36 };
@@ -110,10 +110,11 @@ function linePlot(opts) {
     let d = "";
     s.values.forEach((v, n) => {
       if (!Number.isFinite(v) || (opts.log && Math.abs(v) < floor)) {
-        if (opts.log && v === 0) d += `${d ? "L" : "M"}${px(xs[n]).toFixed(2)},${py(lo).toFixed(2)}`;
+        if (opts.log && v === 0 && opts.zerosAtBottom) d += `${d ? "L" : "M"}${px(xs[n]).toFixed(2)},${py(lo).toFixed(2)}`;
+        else if (!opts.zerosAtBottom) d += " ";   // a gap: the next point starts a new piece
         return;
       }
-      d += `${d ? "L" : "M"}${px(xs[n]).toFixed(2)},${py(yOf(v)).toFixed(2)}`;
+      d += `${d && !d.endsWith(" ") ? "L" : "M"}${px(xs[n]).toFixed(2)},${py(yOf(v)).toFixed(2)}`;
     });
     svg += `<path class="lk-line ${s.cls || ""}" data-key="${esc(s.key)}" data-series="${dataValue(s.values)}" d="${d}"/>`;
   }
@@ -144,6 +145,10 @@ function mountExplorer(model, el, kind, keys, draw) {
     const state = readState(model, keys);
     try {
       root.innerHTML = draw(state);
+      // the scalar values drawn (the large fixed arrays stay in the widget state only)
+      const scalars = {};
+      for (const k of keys) if (typeof state[k] === "number") scalars[k] = state[k];
+      root.dataset.state = JSON.stringify(scalars);
       renders += 1;
       root.dataset.renders = String(renders);
     } catch (err) {
