@@ -354,58 +354,72 @@ class LSTM(Recurrent):
         self.activations.update(c=Cs[1:], h=Hs[1:])
         return (out.copy() if mask is None else out), (Hs[T].copy(), Cs[T].copy())
 
+    def _multipliers(self, A4, C_prev, TC):
+        """Per-step factors of the backward pass for a block of steps (k, B, G, H) in the internal layout.
+
+        Returns M (k, B, G, H): the i, f and g slots multiply dL/dc_t, the o slot multiplies dL/dh_t;
+        OT (k, B, H) = o (1 - tanh(c)^2), which turns dL/dh_t into a part of dL/dc_t; F (k, B, H) or None,
+        the factor from dL/dc_t to dL/dc_{t-1} (f, or 1 - i when coupled, None for the 1997 cell).
+        """
+        nS = A4.shape[2] - 1
+        I, O, Gc = A4[:, :, 0], A4[:, :, nS - 1], A4[:, :, nS]
+        M = A4 * (1 - A4)                                  # s (1 - s) in the sigmoid slots
+        M[:, :, 0] *= (Gc - C_prev) if self.coupled else Gc
+        if nS == 3:
+            M[:, :, 1] *= C_prev
+        M[:, :, nS - 1] *= TC
+        M[:, :, nS] = (1 - Gc * Gc) * I
+        OT = O * (1 - TC * TC)
+        F = A4[:, :, 1] if nS == 3 else (1 - I if self.coupled else None)
+        return M, OT, F
+
     def backward(self, dH, d_state=None, truncate=None):
         """dH (T, B, H), d_state (dh_T, dc_T) or None -> dX (T, B, D), (dh_0, dc_0); fills self.grads.
 
-        Everything that does not depend on the incoming gradient is computed for all steps at once first:
-        with K = dL/dc_t, the pre-activation gradients are da_i = K g s_i', da_f = K c_{t-1} s_f',
-        da_g = K i (1 - g^2) and da_o = dL/dh_t tanh(c_t) s_o', where s' = s (1 - s).
+        What does not depend on the incoming gradient is computed for several steps at once first
+        (:meth:`_multipliers`): with K = dL/dc_t, the pre-activation gradients are da_i = K g s_i',
+        da_f = K c_{t-1} s_f', da_g = K i (1 - g^2) and da_o = dL/dh_t tanh(c_t) s_o', where s' = s (1 - s).
         """
         T, B, (dh_next, dc_next) = self._check_backward(dH, d_state, truncate)
         cache, p, H = self._cache, self.params, self.hidden_size
         A, Hs, Cs, TC, mask, perm = (cache[k] for k in ("A", "Hs", "Cs", "TC", "mask", "perm"))
         G = A.shape[-1] // H
         nS = G - 1
-        peep, coupled, has_f = self.peepholes, self.coupled, nS == 3
+        peep, has_f = self.peepholes, nS == 3
         A4 = A.reshape(T, B, G, H)
-        I, O, Gc = A4[:, :, 0], A4[:, :, nS - 1], A4[:, :, nS]
-        # multipliers of dL/dc for the blocks i, (f), g; the o slot holds tanh(c) s_o' (multiplies dL/dh)
-        M = A4 * (1 - A4)                                  # s (1 - s) in the sigmoid slots
-        M[:, :, 0] *= (Gc - Cs[:-1]) if coupled else Gc
-        if has_f:
-            M[:, :, 1] *= Cs[:-1]
-        M[:, :, nS - 1] *= TC
-        M[:, :, nS] = (1 - Gc * Gc) * I
-        OT = O * (1 - TC * TC)                             # dh_t -> dc_t
-        F = A4[:, :, 1] if has_f else (1 - I if coupled else None)
         W_hh = p["weight_hh"][perm]
         if peep:
             pp_o = p["peep_o"]
             pp_if = np.concatenate([p["peep_i"]] + ([p["peep_f"]] if has_f else [])).reshape(nS - 1, H)
         dA = np.empty((T, B, G, H), self.dtype)
-        for t in reversed(range(T)):
-            da = dA[t]
-            dh = dH[t] + dh_next
-            if mask is not None:                         # a masked step passes the state gradient through
-                m = mask[t][:, None]
-                carry_h, carry_c = np.where(m, 0, dh_next), np.where(m, 0, dc_next)
-                dh *= m
-                dc_next = dc_next * m
-            dc = dh * OT[t]
-            dc += dc_next
-            if peep:                                     # o also sees the new c
-                dc += dh * M[t, :, nS - 1] * pp_o
-            np.multiply(M[t], dc[:, None, :], out=da)
-            np.multiply(dh, M[t, :, nS - 1], out=da[:, nS - 1])
-            dc_next = dc if F is None else dc * F[t]
-            if peep:
-                dc_next = dc_next + (da[:, :nS - 1] * pp_if).sum(1)
-            dh_next = da.reshape(B, G * H) @ W_hh
-            if mask is not None:
-                dh_next += carry_h
-                dc_next = dc_next + carry_c
-            if self._cut(t, truncate):
-                dh_next, dc_next = np.zeros_like(dh_next), np.zeros_like(dc_next)
+        # the multipliers are computed for blocks of steps small enough to stay in the CPU cache
+        block = max(1, min(T, (1 << 18) // (B * G * H * A.itemsize)))
+        for t1 in range(T, 0, -block):
+            t0 = max(0, t1 - block)
+            M, OT, F = self._multipliers(A4[t0:t1], Cs[t0:t1], TC[t0:t1])
+            for t in reversed(range(t0, t1)):
+                k, da = t - t0, dA[t]
+                dh = dH[t] + dh_next
+                if mask is not None:                     # a masked step passes the state gradient through
+                    m = mask[t][:, None]
+                    carry_h, carry_c = np.where(m, 0, dh_next), np.where(m, 0, dc_next)
+                    dh *= m
+                    dc_next = dc_next * m
+                dc = dh * OT[k]
+                dc += dc_next
+                if peep:                                 # o also sees the new c
+                    dc += dh * M[k, :, nS - 1] * pp_o
+                np.multiply(M[k], dc[:, None, :], out=da)
+                np.multiply(dh, M[k, :, nS - 1], out=da[:, nS - 1])
+                dc_next = dc if F is None else dc * F[k]
+                if peep:
+                    dc_next = dc_next + (da[:, :nS - 1] * pp_if).sum(1)
+                dh_next = da.reshape(B, G * H) @ W_hh
+                if mask is not None:
+                    dh_next += carry_h
+                    dc_next = dc_next + carry_c
+                if self._cut(t, truncate):
+                    dh_next, dc_next = np.zeros_like(dh_next), np.zeros_like(dc_next)
         g_ = self.grads
         dA2 = dA.reshape(-1, G * H)
         g_["weight_ih"][perm] = dA2.T @ cache["X"].reshape(-1, self.input_size)
