@@ -1,0 +1,66 @@
+"""Command line: ``python -m lstmkit.grading autograde ASSIGNMENT [--workers N] [--csv PATH]``.
+
+Run it from the course directory (the one holding ``nbgrader_config.py``).
+"""
+
+import argparse
+import os
+import sys
+
+from .batch import DEFAULT_LIMITS
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m lstmkit.grading",
+                                     description="Hardened batch autograder for nbgrader courses.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    auto = sub.add_parser("autograde", help="grade every submission of an assignment")
+    auto.add_argument("assignment")
+    auto.add_argument("--workers", type=int, default=2, help="students graded at the same time (default 2)")
+    auto.add_argument("--csv", default=None, help="report path (default grades-ASSIGNMENT.csv)")
+    auto.add_argument("--student", action="append", default=None,
+                      help="grade only this student (repeatable)")
+    auto.add_argument("--cell-timeout", type=float, default=DEFAULT_LIMITS["cell_timeout"])
+    auto.add_argument("--notebook-timeout", type=float, default=DEFAULT_LIMITS["notebook_timeout"])
+    auto.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS["memory_mb"])
+    auto.add_argument("--nproc", type=int, default=DEFAULT_LIMITS["nproc"])
+    auto.add_argument("--output-limit", type=int, default=DEFAULT_LIMITS["output_limit"])
+    auto.add_argument("--no-sandbox", action="store_true",
+                      help="run without bubblewrap (only for trusted submissions)")
+    worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
+    worker.add_argument("job")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.command == "_worker":
+        from .worker import main as worker_main
+
+        return worker_main(args.job)
+    from .batch import autograde
+    from .course import CourseError
+    from .sandbox import SandboxUnavailable
+
+    if args.workers < 1:
+        print(f"--workers: expected a positive integer, got {args.workers}", file=sys.stderr)
+        return 2
+    csv_path = args.csv or f"grades-{args.assignment}.csv"
+    try:
+        rows = autograde(os.getcwd(), args.assignment, workers=args.workers, csv_path=csv_path,
+                         students=args.student, sandbox=not args.no_sandbox,
+                         cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                         memory_mb=args.memory_mb, nproc=args.nproc, output_limit=args.output_limit)
+    except (CourseError, SandboxUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    counts = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no submissions"
+    print(f"{args.assignment}: {summary}; report written to {csv_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

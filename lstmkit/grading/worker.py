@@ -1,0 +1,100 @@
+"""Grade one student's submission (one process per student).
+
+Run by the batch as ``python -m lstmkit.grading _worker JOB.json``. The job
+names the submission folder, the assignment spec, the trusted data folder,
+a private scratch folder and the limits. The worker never opens the
+gradebook: it writes a result file (status, reason, executed notebooks) that
+the batch merges afterwards, one student at a time.
+"""
+
+import json
+import os
+import shutil
+import sys
+
+import nbformat
+
+from . import preflight as pf
+from .runner import answer_names, execute_notebook
+
+
+def copy_files(src, dest, skip_notebooks=True):
+    """Copy regular files of ``src`` into ``dest`` (never following symlinks); returns skipped links."""
+    skipped = []
+    for root, dirs, files in os.walk(src, followlinks=False):
+        rel = os.path.relpath(root, src)
+        for d in list(dirs):
+            if os.path.islink(os.path.join(root, d)) or d.startswith(".ipynb_checkpoints"):
+                dirs.remove(d)
+        for name in files:
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                skipped.append(os.path.normpath(os.path.join(rel, name)))
+                continue
+            if skip_notebooks and name.endswith(".ipynb"):
+                continue
+            target = os.path.join(dest, rel, name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(path, target)
+    return skipped
+
+
+def grade(job):
+    spec = job["spec"]
+    for nb_spec in spec["notebooks"]:
+        nb_spec["release"] = nbformat.from_dict(nb_spec["release"])
+        for cell in nb_spec["cells"]:
+            cell["release_cell"] = nbformat.from_dict(cell["release_cell"])
+    result = {"student": job["student"], "notebooks": {}, "notes": [], "events": []}
+    try:
+        notebooks, notes = pf.preflight(job["submission_dir"], spec)
+    except pf.Rejected as exc:
+        return dict(result, status="rejected", reason=str(exc))
+    result["notes"] = notes
+    limits = job["limits"]
+    for nb_spec in spec["notebooks"]:
+        name = nb_spec["name"]
+        scratch = os.path.join(job["scratch"], "work-" + name)
+        trusted = os.path.join(job["scratch"], "trusted-" + name)
+        os.makedirs(scratch)
+        os.makedirs(trusted)
+        links = copy_files(job["submission_dir"], scratch)
+        if links:
+            result["notes"].append(f"ignored symbolic links {links}")
+        copy_files(spec["release_dir"], scratch)  # what students were given, never the source
+        copy_files(spec["source_dir"], trusted)
+        roles = {c["grade_id"]: c["role"] for c in nb_spec["cells"]}
+        answers = answer_names(c["trusted_source"] for c in nb_spec["cells"]
+                               if c["role"] == "answer" and c["release_cell"]["cell_type"] == "code")
+        nb = notebooks[name]
+        sys.path.insert(0, trusted)
+        try:
+            events = execute_notebook(nb, roles, answers, scratch, trusted, limits)
+        finally:
+            sys.path.remove(trusted)
+            for module in [m for m, mod in sys.modules.items()
+                           if getattr(mod, "__file__", None) and str(mod.__file__).startswith(trusted)]:
+                del sys.modules[module]
+        result["events"] += [f"{name}.ipynb: {e}" for e in events]
+        result["notebooks"][name] = nb
+    status = "error" if result["events"] else "graded"
+    reason = "; ".join(result["events"] + result["notes"])
+    return dict(result, status=status, reason=reason)
+
+
+def main(job_path):
+    with open(job_path) as fh:
+        job = json.load(fh)
+    try:
+        result = grade(job)
+    except Exception as exc:  # a bug or an environment failure: report, do not crash the batch
+        import traceback
+
+        result = {"student": job["student"], "status": "error", "notebooks": {},
+                  "reason": f"grading failed: {type(exc).__name__}: {exc}",
+                  "traceback": traceback.format_exc()}
+    tmp = job["result_path"] + ".tmp"
+    with open(tmp, "w") as fh:
+        json.dump(result, fh)
+    os.replace(tmp, job["result_path"])
+    return 0
