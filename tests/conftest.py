@@ -1,0 +1,201 @@
+"""Shared test fixtures: the built book (built at most once per session) and a real browser.
+
+Browser tests use Debian's chromium (``apt-get install chromium``) through Playwright; every request that
+leaves loopback is blocked and recorded. Without chromium they are skipped, and the end of the run says so
+in a summary line that cannot be missed.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+NOT_RUN = "chromium not found at {path}: the browser tests were NOT run (install it: apt-get install -y chromium)"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+# Files the built book depends on: a build older than any of them is stale.
+BOOK_SOURCES = ["_config.yml", "_toc.yml", "references.bib", "book/**/*", "lstmkit/**/*.py", "lstmkit/js/*",
+                "_offline/.vendored"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: needs chromium (Debian package) and Playwright")
+
+
+# ------------------------------------------------------------------------------------ the built book
+def _newest_source_mtime():
+    newest = 0.0
+    for pattern in BOOK_SOURCES:
+        for path in ROOT.glob(pattern):
+            if path.is_file() and "__pycache__" not in path.parts:
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def book_is_fresh(html: Path) -> bool:
+    """True when html/index.html exists and is newer than every source of the book."""
+    index = html / "index.html"
+    return index.exists() and index.stat().st_mtime >= _newest_source_mtime()
+
+
+def _library_newer_than_cache(cache: Path) -> bool:
+    """True when lstmkit changed after the execution cache was written. The cache is keyed on the pages'
+    code only, so it would keep serving outputs made by the old library, such as an explorer's old front
+    end, which travels inside the saved widget state."""
+    if not cache.exists():
+        return False
+    written = max((p.stat().st_mtime for p in cache.rglob("*") if p.is_file()), default=0.0)
+    library = max((p.stat().st_mtime for pattern in ("lstmkit/**/*.py", "lstmkit/js/*")
+                   for p in ROOT.glob(pattern)), default=0.0)
+    return library > written
+
+
+def build_book_in_place() -> Path:
+    """`make book` without the install step: jupyter-book build . -W -n --keep-going into _build/html.
+    When lstmkit is newer than the execution cache, the cache is cleared and every page rebuilt."""
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if not (ROOT / "_offline" / ".vendored").exists():
+        subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], cwd=ROOT, env=env, check=True)
+    cmd = [str(VENV_BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
+    cache = ROOT / "_build" / ".jupyter_cache"
+    if _library_newer_than_cache(cache):
+        shutil.rmtree(cache)
+        cmd.append("--all")
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    html = ROOT / "_build" / "html"
+    if proc.returncode != 0 or not (html / "index.html").exists():
+        pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    return html
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """The book's HTML folder: $BOOK_HTML if set; else _build/html when it is newer than every source;
+    else the book is built there once for the whole session."""
+    given = os.environ.get("BOOK_HTML")
+    if given:
+        return Path(given).resolve()
+    html = ROOT / "_build" / "html"
+    return html if book_is_fresh(html) else build_book_in_place()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve_folder(folder: Path):
+    """Serve `folder` over HTTP on 127.0.0.1 (a free port) in a thread; returns (base_url, server)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+@pytest.fixture(scope="session")
+def book_url(built_book):
+    """Base URL of the built book, served by http.server on 127.0.0.1."""
+    url, server = serve_folder(built_book)
+    yield url
+    server.shutdown()
+
+
+# ------------------------------------------------------------------------------------------- browser
+def chromium_missing_reason():
+    """None when chromium and Playwright are usable, else why the browser tests cannot run."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return NOT_RUN.format(path=CHROMIUM)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed: the browser tests were NOT run"
+    return None
+
+
+def launch_chromium(playwright):
+    """Debian's chromium through Playwright (`playwright install` cannot download browsers here)."""
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.hostname in LOOPBACK
+
+
+class PageLog:
+    """What a page did: requests blocked (outside loopback) and its errors."""
+
+    def __init__(self):
+        self.blocked, self.errors, self.console = [], [], []
+
+    def unexpected_errors(self, allowed=("Identifier 'THEBE_JS_URL' has already been declared",)):
+        return [e for e in self.errors if not any(a in e for a in allowed)]
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A fresh page that blocks and records every request leaving loopback; yields (page, log)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    log = PageLog()
+
+    def route(r):
+        if is_loopback(r.request.url):
+            r.continue_()
+        else:
+            log.blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: log.errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: (log.console.append(f"{m.type}: {m.text}"),
+                                  log.errors.append(f"console.error: {m.text}") if m.type == "error" else None))
+    yield page, log
+    context.close()
+
+
+# ------------------------------------------------------------------------------ summary of skipped
+_browser_skips = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and "browser" in report.keywords:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _browser_skips.append((report.nodeid, reason))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _browser_skips:
+        reasons = sorted({r.replace("Skipped: ", "") for _, r in _browser_skips})
+        terminalreporter.section("browser tests NOT run", sep="!", red=True, bold=True)
+        terminalreporter.line(f"{len(_browser_skips)} browser test(s) were skipped, so the widgets were NOT "
+                              f"checked in a real browser:")
+        for r in reasons:
+            terminalreporter.line(f"  - {r}")
