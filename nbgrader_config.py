@@ -1,0 +1,48 @@
+"""nbgrader configuration for the course's graded exercises.
+
+Layout (relative to this file, the course directory):
+
+    solutions/<assignment>/<assignment>.ipynb    instructor source: solutions and hidden tests
+    exercises/<assignment>/<assignment>.ipynb    student release (`make release` regenerates it)
+    submitted/<student>/<assignment>/...         collected work       (git-ignored)
+    autograded/, feedback/, gradebook.db         grading output       (git-ignored)
+
+Run nbgrader with the virtualenv's bin/ on PATH (it calls `alembic` through PATH); the Makefile's
+`release`, `autograde`, `feedback` and `export` targets do that.
+"""
+import os
+import secrets
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "lstm-course"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+# Only notebooks (and data files they read, if an assignment ever ships one) go to students.
+# nbgrader copies every non-notebook file of a source folder verbatim, so anything that could hold
+# a solution (a Markdown twin, a script, notes) is ignored here; tests/test_exercises.py checks
+# that the release holds notebooks only.
+c.CourseDirectory.ignore = [
+    ".*", "*.md", "*.py", "*.txt", "*.rst", "*.html", "*.pdf", "*.bak", "*~", "*.orig",
+    "__pycache__", "*.pyc", ".ipynb_checkpoints", "feedback", "*.db",
+]
+c.CourseDirectory.include = ["*.ipynb", "*.csv", "*.npz", "*.npy", "*.json"]
+c.CourseDirectory.max_file_size = 2000  # kilobytes
+
+# Grading executes every notebook top to bottom in a fresh python3 kernel. The slowest cell is the
+# Reber training run (about 10 s with the reference solution); a cell that takes longer than the
+# timeout is interrupted and recorded as an error, and grading goes on with the next cell.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.Execute.kernel_name = "python3"
+# A cell tagged with this value is skipped instead of executed. nbclient's default tag,
+# "skip-execution", would let a student skip the test cells by tagging them; a fresh random tag per
+# run cannot be guessed.
+c.Execute.skip_cells_with_tag = "skip-" + secrets.token_hex(16)
+
+# Test cells whose last line is an expression would be read as partial credit: ours end in calls
+# that return None. Student-written answers are graded by hand in the formgrader.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
