@@ -1,0 +1,145 @@
+"""The explorers in JupyterLab with a live kernel, in Debian's chromium.
+
+A local Jupyter server (127.0.0.1, random token) opens a notebook that displays a gate explorer; the test runs
+it, drags a slider and checks: the view shows lstmkit's numbers for the new value, the kernel received the value
+(the Python side reads it), and a value set from Python moves the view. Requests outside loopback are blocked
+and must not happen.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lstmkit import widgets as W
+
+from test_widgets_browser import READ_VIEW, check_view_against_numpy, drag_slider, slider
+
+pytestmark = pytest.mark.browser
+
+CELLS = [
+    "from lstmkit.widgets import GateExplorer\nex = GateExplorer()\nex",
+    'import json\nprint("KERNEL " + json.dumps({"x": ex.x, "values": ex.values()}))',
+    "ex.x = -0.75",
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    """JupyterLab 4 on 127.0.0.1 with a fresh notebook; yields (url of the notebook, token)."""
+    home = tmp_path_factory.mktemp("lab")
+    work = home / "work"
+    work.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, work / "explorer.ipynb")
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--ServerApp.root_dir={work}", f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True",
+           "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"JupyterLab did not start:\n{(home / 'server.log').read_text()[-4000:]}")
+            time.sleep(0.5)
+        yield f"{base}/lab/tree/explorer.ipynb?token={token}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+RUN_CELL = """async ([index]) => {
+  const app = window.jupyterapp;
+  const panel = app.shell.currentWidget;
+  await panel.sessionContext.ready;
+  panel.content.activeCellIndex = index;
+  await app.commands.execute('notebook:run-cell');
+}"""
+
+KERNEL_IDLE = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const s = panel && panel.sessionContext && panel.sessionContext.session;
+  return !!(s && s.kernel && s.kernel.status === 'idle');
+}"""
+
+
+def run_cell(page, index):
+    page.evaluate(RUN_CELL, [index])
+
+
+def test_gate_explorer_live_in_jupyterlab(lab_server, offline_page):
+    page, log = offline_page
+    page.goto(lab_server)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60000)
+
+    run_cell(page, 0)
+    root = page.locator(".lk-root[data-explorer=gate-explorer]")
+    root.wait_for(timeout=60000)
+    first = root.evaluate(READ_VIEW)
+    check_view_against_numpy(first, "gate-explorer", W.gate_values, {})
+
+    # drag "input x": the view follows and agrees with lstmkit
+    s = drag_slider(page, "input x", 0.15)
+    page.wait_for_function("root => JSON.parse(root.dataset.state).x !== %r" % first["state"]["x"],
+                           arg=root.element_handle(), timeout=10000)
+    moved = root.evaluate(READ_VIEW)
+    check_view_against_numpy(moved, "gate-explorer", W.gate_values, {})
+    readout = float(s.locator(".widget-readout").inner_text().replace("\u2212", "-"))
+    assert moved["state"]["x"] == pytest.approx(readout, abs=0.0051)
+
+    # the kernel received the new value: Python reads it, and lstmkit computes what the view shows
+    run_cell(page, 1)
+    out = page.locator(".jp-Cell").nth(1).locator(".jp-OutputArea-output", has_text="KERNEL ")
+    out.wait_for(timeout=30000)
+    kernel = json.loads(out.inner_text().split("KERNEL ", 1)[1])
+    assert kernel["x"] == moved["state"]["x"]
+    shown = {k: v for k, v, _ in moved["values"]}
+    for key, value in kernel["values"].items():
+        assert shown[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+    # and a value set from Python moves the slider and the view
+    run_cell(page, 2)
+    page.wait_for_function("root => JSON.parse(root.dataset.state).x === -0.75", arg=root.element_handle(),
+                           timeout=30000)
+    assert slider(page, "input x").locator(".widget-readout").inner_text().replace("\u2212", "-") == "-0.75"
+    check_view_against_numpy(root.evaluate(READ_VIEW), "gate-explorer", W.gate_values, {})
+
+    assert log.blocked == [], f"requests outside loopback: {log.blocked}"
+    # jupytext 1.19's JupyterLab extension needs JupyterLab >= 4.4.9; in the pinned 4.2.7 it fails to load
+    # with one console error that has nothing to do with the widgets. Any other error fails the test.
+    errors = [e for e in log.errors if "/lab/extensions/jupyterlab-jupytext/" not in e]
+    assert errors == [], errors
