@@ -1,18 +1,17 @@
 """The built book: every page of the table of contents, no broken internal link,
 and nothing loaded from outside the site.
 
-One build per test session (the ``site`` fixture): ``jupyter-book build`` of the
-repository into a temporary output folder, strict (``-W -n --keep-going``), with the
-notebooks executed (``_config.yml``: execute_notebooks cache, raise_on_error true).
-Set ``BOOK_HTML=/path/to/_build/html`` to check an existing build instead.
+One build per test session, shared with the browser tests (the ``built_book`` fixture of
+tests/conftest.py): a strict ``jupyter-book build . -W -n --keep-going`` with the notebooks
+executed (``_config.yml``: execute_notebooks cache, raise_on_error true), unless
+``_build/html`` is already newer than every source. Set ``BOOK_HTML=/path/to/_build/html``
+to check another build.
 """
 from __future__ import annotations
 
 import os
 import posixpath
 import re
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -21,7 +20,6 @@ import yaml
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
 
 # Elements whose URL attribute the browser fetches while loading the page.
 LOADED = {
@@ -41,28 +39,13 @@ NON_HTTP_SCHEMES = ("mailto:", "javascript:", "data:", "tel:", "blob:")
 URL_IN_TEXT = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'`)]*""")
 
 
-# ---------------------------------------------------------------- build (once)
-
-def build_book(output: Path) -> Path:
-    """Build the book from the repository into ``output``; return ``output/_build/html``."""
-    if not (ROOT / "_offline" / ".vendored").exists():
-        subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], cwd=ROOT, check=True)
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    cmd = [str(VENV_BIN / "jupyter-book"), "build", str(ROOT), "--path-output", str(output),
-           "-W", "-n", "--keep-going"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    html = output / "_build" / "html"
-    if proc.returncode != 0:
-        pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
-    return html
-
+# ---------------------------------------------------------------- the build (once per session)
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    given = os.environ.get("BOOK_HTML")
-    if given:
-        return Path(given).resolve()
-    return build_book(tmp_path_factory.mktemp("book"))
+def site(built_book) -> Path:
+    """The built site (tests/conftest.py: $BOOK_HTML, else a _build/html newer than every source, else
+    `jupyter-book build . -W -n --keep-going` once for the whole session)."""
+    return built_book
 
 
 @pytest.fixture(scope="session")
