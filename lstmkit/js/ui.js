@@ -142,6 +142,7 @@ function mountExplorer(model, el, kind, keys, draw) {
   el.appendChild(root);
   let renders = 0;
   const update = () => {
+    const start = performance.now();
     const state = readState(model, keys);
     try {
       root.innerHTML = draw(state);
@@ -151,6 +152,7 @@ function mountExplorer(model, el, kind, keys, draw) {
       root.dataset.state = JSON.stringify(scalars);
       renders += 1;
       root.dataset.renders = String(renders);
+      root.dataset.drawMs = (performance.now() - start).toFixed(3);   // maths and DOM, for the benchmark
     } catch (err) {
       root.innerHTML = `<div class="lk-error">${esc(err.message)}</div>`;
       throw err;
