@@ -9,7 +9,6 @@ to check another build.
 """
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from pathlib import Path
@@ -156,8 +155,7 @@ def test_every_toc_page_is_built(site):
     missing = [f for f in files if not (site / f"{f}.html").is_file()]
     assert not missing, f"pages of _toc.yml missing from the build: {missing}"
     for name in files:
-        (source,) = [p for p in ROOT.glob(f"{name}.*") if p.suffix in (".md", ".ipynb", ".rst")]
-        assert source.exists()
+        assert (ROOT / f"{name}.md").is_file(), f"{name}: pages are MyST Markdown (book/*.md)"
 
 
 def broken_links(site: Path, soups: dict[str, BeautifulSoup]) -> list[tuple[str, str]]:
@@ -269,7 +267,31 @@ def test_chapters_offer_a_notebook_download_and_launch_links(pages):
         hrefs = [a.get("href", "") for a in soup.find_all("a")]
         assert any(h.endswith(".ipynb") and "_sources/" in h for h in hrefs), name
         assert any(h.startswith("https://mybinder.org/") for h in hrefs), name
-        assert any(h.startswith("https://colab.research.google.com/") for h in hrefs), name
+        colab = [h for h in hrefs if h.startswith("https://colab.research.google.com/github/")]
+        binder = [h for h in hrefs if h.startswith("https://mybinder.org/")]
+        # Colab reads notebooks only: the launch links must name the page's .ipynb twin.
+        assert colab and all(h.endswith(f"/{name[:-len('.html')]}.ipynb") for h in colab), (name, colab)
+        assert binder and all(h.endswith(f"/{name[:-len('.html')]}.ipynb") for h in binder), (name, binder)
+
+
+def test_notebook_twins_match_their_pages():
+    """Every MyST notebook page has a committed .ipynb twin with the same cells (tools/sync_notebooks.py)."""
+    import importlib.util
+
+    import jupytext
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("sync_notebooks", ROOT / "tools" / "sync_notebooks.py")
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    pages = sync.notebook_pages()
+    assert {p.stem for p in pages} >= {"intro", "rnn_limits", "gates", "cell_state", "variants", "appendix_backward"}
+    for md in pages:
+        twin = md.with_suffix(".ipynb")
+        assert twin.exists(), f"{twin.name} missing: run tools/sync_notebooks.py"
+        ours = [(c.cell_type, c.source) for c in jupytext.read(md).cells]
+        theirs = [(c.cell_type, c.source) for c in nbformat.read(twin, as_version=4).cells]
+        assert ours == theirs, f"{twin.name} is out of date: run tools/sync_notebooks.py and commit it"
 
 
 # ================================================================ equation twins (chapters 2 to 4)
