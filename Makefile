@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench clean bench-book
+.PHONY: install book test bench bench-widgets clean bench-book
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench_lstm.py
+
+bench-widgets: install                ## slider input -> updated explorer in the built book (target 16 ms)
+	$(PY) benchmarks/bench_widgets.py
 
 clean:
 	rm -rf _build $(VENV)
