@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,10 +45,17 @@ def _newest_source_mtime():
     return newest
 
 
+STAMP = ROOT / "_build" / ".built_book"      # touched after each successful build by build_book_in_place
+
+
 def book_is_fresh(html: Path) -> bool:
-    """True when html/index.html exists and is newer than every source of the book."""
-    index = html / "index.html"
-    return index.exists() and index.stat().st_mtime >= _newest_source_mtime()
+    """True when html/index.html exists and the last build (a page written, or a build that found nothing to
+    rewrite: Sphinx leaves unchanged pages alone) is newer than every source of the book."""
+    if not (html / "index.html").exists():
+        return False
+    built = max([p.stat().st_mtime for p in html.glob("**/*.html")]
+                + ([STAMP.stat().st_mtime] if STAMP.exists() and html == ROOT / "_build" / "html" else []))
+    return built >= _newest_source_mtime()
 
 
 def _library_newer_than_cache(cache: Path) -> bool:
@@ -73,10 +81,13 @@ def build_book_in_place() -> Path:
     if _library_newer_than_cache(cache):
         shutil.rmtree(cache)
         cmd.append("--all")
+    started = time.time()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     html = ROOT / "_build" / "html"
     if proc.returncode != 0 or not (html / "index.html").exists():
         pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    STAMP.touch()
+    os.utime(STAMP, (started, started))              # sources edited during the build still count as newer
     return html
 
 
