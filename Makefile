@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench bench-widgets clean bench-book
+.PHONY: install book test bench bench-widgets clean release autograde feedback export bench-autograde bench-book
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,28 @@ bench-widgets: install                ## slider input -> updated explorer in the
 
 clean:
 	rm -rf _build $(VENV)
+
+# Graded exercises (nbgrader; course directory = this folder, see nbgrader_config.py).
+# nbgrader calls alembic through PATH, so every command runs with the virtualenv's bin/ first on PATH.
+ASSIGNMENTS := rnn_limits gates cell_state variants reber
+NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader
+
+release: $(VENV)/.installed           ## solutions/ -> exercises/ (the student version; commit the result)
+	for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment $$a --force || exit 1; done
+
+autograde: $(VENV)/.installed         ## grade every submission in submitted/<student>/<assignment>/
+	for a in $(ASSIGNMENTS); do \
+	  if ls submitted/*/$$a >/dev/null 2>&1; then $(NBGRADER) autograde $$a --force || exit 1; fi; done
+
+feedback: $(VENV)/.installed          ## autograded/ -> feedback/ (HTML per student; hidden tests appear in it)
+	for a in $(ASSIGNMENTS); do \
+	  if ls autograded/*/$$a >/dev/null 2>&1; then $(NBGRADER) generate_feedback $$a --force || exit 1; fi; done
+
+export: $(VENV)/.installed            ## gradebook.db -> grades.csv
+	$(NBGRADER) export --to=grades.csv
+
+bench-autograde: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_autograde.py
 
 bench-book: install                   ## clean and cached book build times (targets 180 s / 30 s)
 	$(PY) benchmarks/bench_book.py

@@ -126,7 +126,10 @@ def _call(fn, name, *args, groups=("cells", "layers", "optim", "train"), allow=(
     """Call the learner's ``fn(*args, **kwargs)`` with the references blocked and warnings caught."""
     if not callable(fn):
         raise AssertionError(f"{name}: expected a function, found {type(fn).__name__}")
-    module = getattr(fn, "__module__", None) or ""
+    try:
+        module = str(getattr(fn, "__module__", None) or "")
+    except Exception:  # a proxy for a function that lives in another process
+        module = ""
     if module.startswith("lstmkit"):
         raise AssertionError(f"{name} is lstmkit's own {module}.{getattr(fn, '__name__', '?')}: "
                              f"define {name} yourself with def.")
@@ -563,31 +566,34 @@ def lstm_sequence_problem(steps=6, batch=3, inputs=4, hidden=5, seed=0, dtype=np
     return X, h0, c0, recurrent_params(4, inputs, hidden, rng, dtype)
 
 
-def _lstm_run(X, h0, c0, p, carry_h=True, carry_c=True):
+def _lstm_run(X, h0, c0, p, carry_h=True, carry_c=True, step=None):
+    step = step or _lstm_ref
     hs, h, c = [], h0, c0
     for t in range(X.shape[0]):
-        h, c = _lstm_ref(X[t], h if carry_h else h0, c if carry_c else c0, p)
+        h, c = _unpack(step(X[t], h if carry_h else h0, c if carry_c else c0, p), "lstm_step_forward", ["h", "c"])
         hs.append(h)
     return np.stack(hs), h, c
 
 
-def _reference_step(x, h_prev, c_prev, params):
-    """lstmkit's LSTM step, returning (h, c) like the learner's; handed to lstm_forward by the check."""
-    h, c, _ = _cells.lstm_step_forward(x, h_prev, c_prev, params)
-    return h, c
+def check_lstm_forward(fn, step=None, *, steps=6, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
+    """fn(X (T, B, D), h0 (B, H), c0 (B, H), params) -> (H (T, B, H), c_T (B, H)).
 
-
-def check_lstm_forward(fn, *, steps=6, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
-    """fn(X (T, B, D), h0 (B, H), c0 (B, H), params, step) -> (H (T, B, H), c_T (B, H)).
-
-    ``step(x, h_prev, c_prev, params) -> (h, c)`` is one LSTM step; the check passes lstmkit's, so that only
-    the loop over time is tested here. H[t] is the hidden state after input X[t] (h0 is not in H).
+    H[t] is the hidden state after input X[t] (h0 is not in H). step: the learner's own
+    ``lstm_step_forward(x, h_prev, c_prev, params) -> (h, c)``, which fn is expected to call: the expected
+    values are computed by running that step in a loop, so that only the loop over time is graded here (a
+    mistake inside the step is not counted twice). With step=None lstmkit's step is used.
     """
     X, h0, c0, p = lstm_sequence_problem(steps, batch, inputs, hidden, seed, dtype)
-    out = _call(fn, "lstm_forward", X.copy(), h0.copy(), c0.copy(), _copy(p), _reference_step,
-                allow=(_cells.lstm_step_forward,))
+    out = _call(fn, "lstm_forward", X.copy(), h0.copy(), c0.copy(), _copy(p))
     H, c_T = _unpack(out, "lstm_forward", ["H", "c_T"])
-    H_ref, _, c_ref = _lstm_run(X, h0, c0, p)
+    if step is None:
+        run = _lstm_run
+    else:
+        def run(*args, **kw):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return _lstm_run(*args, step=lambda *a: _call(step, "lstm_step_forward", *a), **kw)
+    H_ref, _, c_ref = run(X, h0, c0, p)
     if isinstance(H, np.ndarray) and H.shape == (steps + 1, batch, hidden):
         raise AssertionError(f"lstm_forward: H has shape {_fmt_shape(H.shape)}, expected "
                              f"{_fmt_shape(H_ref.shape)}: H[t] is the state after input X[t]; leave h0 out")
@@ -596,12 +602,12 @@ def check_lstm_forward(fn, *, steps=6, batch=3, inputs=4, hidden=5, seed=0, dtyp
     def alts(k):
         return [
             ("the state is not carried from one step to the next: every step starts from (h0, c0)",
-             _lstm_run(X, h0, c0, p, carry_h=False, carry_c=False)[k]),
-            ("the cell state is not carried: every step starts from c0", _lstm_run(X, h0, c0, p, carry_c=False)[k]),
-            ("the hidden state is not carried: every step starts from h0", _lstm_run(X, h0, c0, p, carry_h=False)[k]),
-            ("the initial states are unused: start from h0 and c0, not zeros", _lstm_run(X, z(h0), z(c0), p)[k]),
-            ("the initial cell state c0 is unused", _lstm_run(X, h0, z(c0), p)[k]),
-            ("the initial hidden state h0 is unused", _lstm_run(X, z(h0), c0, p)[k]),
+             run(X, h0, c0, p, carry_h=False, carry_c=False)[k]),
+            ("the cell state is not carried: every step starts from c0", run(X, h0, c0, p, carry_c=False)[k]),
+            ("the hidden state is not carried: every step starts from h0", run(X, h0, c0, p, carry_h=False)[k]),
+            ("the initial states are unused: start from h0 and c0, not zeros", run(X, z(h0), z(c0), p)[k]),
+            ("the initial cell state c0 is unused", run(X, h0, z(c0), p)[k]),
+            ("the initial hidden state h0 is unused", run(X, z(h0), c0, p)[k]),
         ]
     _compare("lstm_forward", "H", H, H_ref, alts(0), _dims(T=steps, B=batch, H=hidden), sequence=True)
     _compare("lstm_forward", "c_T", c_T, c_ref, alts(2), _dims(B=batch, H=hidden))
@@ -699,8 +705,9 @@ def _finite_difference_check_step(x, h_prev, c_prev, p, dh, dc, dx, dh_prev, dc_
                              f"differences (relative error {errors[worst]:.2g}, expected below 1e-5)")
 
 
-def _lstm_bptt(dH, caches, upstream_dc=True, recurrent_dh=True, sum_params=True):
-    """Backpropagation through time over lstmkit caches, with switches for the usual mistakes."""
+def _lstm_bptt(dH, caches, upstream_dc=True, recurrent_dh=True, sum_params=True, step=None):
+    """Backpropagation through time over step caches, with switches for the usual mistakes."""
+    step = step or _cells.lstm_step_backward
     T = len(caches)
     B, Hn = dH.shape[1:]
     dX = [None] * T
@@ -708,26 +715,28 @@ def _lstm_bptt(dH, caches, upstream_dc=True, recurrent_dh=True, sum_params=True)
     total = None
     for t in range(T - 1, -1, -1):
         dh = dH[t] + (dh_next if recurrent_dh else 0)
-        dx, dh_next, dc_next_new, dp = _cells.lstm_step_backward(dh, dc_next, caches[t])
+        out = step(dh, dc_next, caches[t])
+        dx, dh_next, dc_next_new, dp = _unpack(out, "lstm_step_backward", ["dx", "dh_prev", "dc_prev", "dparams"])
         dc_next = dc_next_new if upstream_dc else np.zeros_like(dc_next_new)
         dX[t] = dx
         if total is None or not sum_params:
-            total = {k: v.copy() for k, v in dp.items()}
+            total = {k: np.array(v, copy=True) for k, v in dp.items()}
         else:
             for k in total:
-                total[k] += dp[k]
+                total[k] = total[k] + dp[k]
     return np.stack(dX), dh_next, dc_next_new, total
 
 
-def check_lstm_backward(fn, *, steps=5, batch=2, inputs=3, hidden=4, seed=0, dtype=np.float64,
-                        finite_differences=False):
-    """fn(dH (T, B, H), caches, step_backward) -> (dX (T, B, D), dh0 (B, H), dc0 (B, H), dparams).
+def check_lstm_backward(fn, step_backward=None, *, steps=5, batch=2, inputs=3, hidden=4, seed=0,
+                        dtype=np.float64, finite_differences=False):
+    """fn(dH (T, B, H), caches) -> (dX (T, B, D), dh0 (B, H), dc0 (B, H), dparams).
 
     caches: the T caches of ``lstmkit.cells.lstm_step_forward`` from a forward pass over X (T, B, D) from
-    (h0, c0); dH: the gradient of the loss with respect to every hidden output H[t]. step_backward(dh, dc,
-    cache) -> (dx, dh_prev, dc_prev, dparams) is one step back; the check passes lstmkit's, so that only
-    backpropagation through time is tested. dparams: gradients summed over all time steps.
-    finite_differences: also compare with lstmkit.gradcheck on L = sum(dH * H).
+    (h0, c0); dH: the gradient of the loss with respect to every hidden output H[t]; dparams: the parameter
+    gradients summed over all time steps. step_backward: the learner's own ``lstm_step_backward``, which fn
+    is expected to call: the expected values come from running it in the right loop, so that only
+    backpropagation through time is graded here. With step_backward=None lstmkit's step is used, and
+    finite_differences=True also compares with lstmkit.gradcheck on L = sum(dH * H).
     """
     X, h0, c0, p = lstm_sequence_problem(steps, batch, inputs, hidden, seed, dtype)
     caches, h, c = [], h0, c0
@@ -735,18 +744,23 @@ def check_lstm_backward(fn, *, steps=5, batch=2, inputs=3, hidden=4, seed=0, dty
         h, c, cache = _cells.lstm_step_forward(X[t], h, c, p)
         caches.append(cache)
     dH = _rng(seed + 1000).standard_normal((steps, batch, hidden)).astype(dtype)
-    student_caches = [dict(cc) for cc in caches]
-    out = _call(fn, "lstm_backward", dH.copy(), student_caches, _cells.lstm_step_backward,
-                allow=(_cells.lstm_step_backward,))
+    out = _call(fn, "lstm_backward", dH.copy(), [dict(cc, params=_copy(p)) for cc in caches])
     dX, dh0, dc0, dparams = _unpack(out, "lstm_backward", ["dX", "dh0", "dc0", "dparams"])
-    ref = _lstm_bptt(dH, caches)
+    if step_backward is None:
+        step = None
+    else:
+        def step(*args):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return _call(step_backward, "lstm_step_backward", *args)
+    ref = _lstm_bptt(dH, caches, step=step)
     mistakes = [
         ("the gradient along the cell state is not carried back: pass dc_prev of step t as the dc of step t-1",
-         _lstm_bptt(dH, caches, upstream_dc=False)),
+         _lstm_bptt(dH, caches, upstream_dc=False, step=step)),
         ("the recurrent gradient is missing: the dh of step t is dH[t] plus dh_prev from step t+1",
-         _lstm_bptt(dH, caches, recurrent_dh=False)),
+         _lstm_bptt(dH, caches, recurrent_dh=False, step=step)),
         ("dparams holds one step's gradient: sum the parameter gradients over all time steps",
-         _lstm_bptt(dH, caches, sum_params=False)),
+         _lstm_bptt(dH, caches, sum_params=False, step=step)),
     ]
     dims = _dims(T=steps, B=batch, D=inputs)
     _compare("lstm_backward", "dX", dX, ref[0], [(w, m[0]) for w, m in mistakes], dims, sequence=True,
@@ -895,25 +909,29 @@ def _expected_reber_length(m):
 
 
 def check_reber_generator(fn, *, n=500, seed=0):
-    """fn(rng) -> str: one random string of the Reber grammar, B...E, drawn with the numpy Generator rng
-    (every choice a fair coin). Checks n strings: all grammatical, every transition of the machine taken,
-    each choice close to 50/50, mean length near its expected value, same rng seed -> same string."""
+    """fn(n, seed) -> list of n random strings of the Reber grammar, B...E, every choice a fair coin, drawn
+    from np.random.default_rng(seed). Checks: all grammatical, every transition of the machine taken, each
+    choice close to 50/50, mean length near its expected value, same seed -> same strings."""
     m = _reber.reber_machine()
-    rng = np.random.default_rng(seed)
-    strings = []
-    for _ in range(n):
-        s = _call(fn, "reber_string", rng, groups=("cells", "layers", "optim", "train", "reber"))
+    groups = ("cells", "layers", "optim", "train", "reber")
+    strings = _call(fn, "reber_strings", n, seed, groups=groups)
+    if not isinstance(strings, (list, tuple)) or len(strings) != n:
+        got = f"{len(strings)} items" if isinstance(strings, (list, tuple)) else type(strings).__name__
+        raise AssertionError(f"reber_strings({n}, {seed}) should return a list of {n} strings, found {got}")
+    for s in strings:
         if not isinstance(s, str):
-            raise AssertionError(f"reber_string should return a str like 'BTXSE', found {type(s).__name__}")
+            raise AssertionError(f"reber_strings should return strings like 'BTXSE', found {type(s).__name__}")
         verdict = _reber.accept(s, m)
         if not verdict.ok:
-            raise AssertionError(f"reber_string returned {s!r}, which is not a Reber string: at position "
+            raise AssertionError(f"reber_strings returned {s!r}, which is not a Reber string: at position "
                                  f"{verdict.position}, {verdict.reason}")
-        strings.append(s)
-    again = [_call(fn, "reber_string", np.random.default_rng(seed + 1), groups=("reber",)) for _ in range(2)]
-    if again[0] != again[1]:
-        raise AssertionError("reber_string gave two different strings for two generators with the same seed: "
-                             "draw every random choice from the rng argument (rng.random(), rng.integers())")
+    again = _call(fn, "reber_strings", n, seed, groups=groups)
+    if list(again) != list(strings):
+        raise AssertionError("reber_strings gave different strings for the same seed: draw every random choice "
+                             "from rng = np.random.default_rng(seed) (rng.random(), rng.integers())")
+    other = _call(fn, "reber_strings", n, seed + 1, groups=groups)
+    if list(other) == list(strings):
+        raise AssertionError("reber_strings gave the same strings for two different seeds: use the seed")
     counts = {}
     for s in strings:
         state = m.start
@@ -934,12 +952,11 @@ def check_reber_generator(fn, *, n=500, seed=0):
             if abs(z) > 5:
                 raise AssertionError(f"at state {state} your strings take {sym} {k} times out of {visits} "
                                      f"({k / visits:.0%}); each choice should be a fair coin (50%)")
-    mean = float(np.mean([len(s) for s in strings]))
+    lengths = np.array([len(s) for s in strings])
     want = _expected_reber_length(m)
-    sd = float(np.std([len(s) for s in strings])) / np.sqrt(n)
-    if abs(mean - want) > 5 * sd + 0.05:
-        raise AssertionError(f"your strings have mean length {mean:.2f}; Reber strings (with B and E) have mean "
-                             f"length {want:.2f}")
+    if abs(lengths.mean() - want) > 5 * lengths.std() / np.sqrt(n) + 0.05:
+        raise AssertionError(f"your strings have mean length {lengths.mean():.2f}; Reber strings (with B and E) "
+                             f"have mean length {want:.2f}")
 
 
 def _acceptor_corpus(seed):

@@ -1,0 +1,257 @@
+"""The graded exercises (nbgrader): the release, leaks, and the whole grading pipeline per assignment.
+
+- exercises/ is exactly what `nbgrader generate_assignment` makes from solutions/ (regenerated here), holds
+  notebooks only, and shows no solution code and no hidden test;
+- for every assignment, in a temporary course directory: generate the release, submit the reference solution,
+  the untouched release and one wrong submission per known mistake (tests/exercise_fixtures/), run
+  `nbgrader autograde` once for all of them, and read the scores back from the gradebook: the solution gets
+  every automatic point and runs top to bottom without an error or a line on stderr, the untouched release
+  gets 0 without stopping the batch, and each wrong submission loses exactly the test cells its mistake
+  should cost (and the visible test's message names the mistake);
+- feedback and the CSV export work on the graded course.
+"""
+import csv
+import functools
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
+BIN = Path(sys.executable).parent
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+def fixtures(assignment):
+    return importlib.import_module(f"exercise_fixtures.{assignment}").SUBMISSIONS
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def nbgrader(course, *args, timeout=1500):
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")  # nbgrader runs alembic
+    res = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True,
+                         timeout=timeout)
+    assert res.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{res.stdout}\n{res.stderr}"
+    return res
+
+
+def new_course(tmp):
+    course = Path(tmp)
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copytree(ROOT / "solutions", course / "solutions")
+    return course
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def region(source, begin, end):
+    """Lines strictly between the begin and end markers (all such regions)."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if line.strip() == begin:
+            inside = True
+        elif line.strip() == end:
+            inside = False
+        elif inside:
+            out.append(line)
+    return out
+
+
+def strip_markers(source):
+    return "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
+
+
+def source_notebook(assignment):
+    return nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def release_notebook(assignment):
+    return nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def submission(release, source, overrides=None):
+    """The release notebook with every answer cell filled in: from ``overrides`` (grade id -> code) when
+    given, otherwise with the reference solution (markers removed). Metadata and locked cells untouched."""
+    overrides = overrides or {}
+    answers = {nbgrader_meta(c)["grade_id"]: strip_markers(c.source)
+               for c in source.cells if nbgrader_meta(c).get("solution")}
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            cell.source = overrides.get(meta["grade_id"], answers[meta["grade_id"]]).strip("\n")
+    return nb
+
+
+# ------------------------------------------------------------------------------- release = generated
+def test_release_is_what_generate_assignment_makes(tmp_path):
+    course = new_course(tmp_path)
+    for a in ASSIGNMENTS:
+        nbgrader(course, "generate_assignment", a, "--no-db", "--force")
+    made = sorted(p.relative_to(course / "exercises") for p in (course / "exercises").rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(ROOT / "exercises") for p in (ROOT / "exercises").rglob("*") if p.is_file())
+    assert made == committed, f"exercises/ holds {committed}, generate_assignment makes {made}: run `make release`"
+    assert len(made) == len(ASSIGNMENTS)
+    for rel in made:
+        fresh = json.loads((course / "exercises" / rel).read_text())
+        ours = json.loads((ROOT / "exercises" / rel).read_text())
+        assert fresh == ours, f"exercises/{rel} differs from what generate_assignment makes: run `make release`"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_shows_no_solution_and_no_hidden_test(assignment):
+    files = [p for p in (ROOT / "exercises" / assignment).rglob("*") if p.is_file()]
+    assert [p.suffix for p in files] == [".ipynb"], f"the release must hold the notebook only, found {files}"
+    src, rel = source_notebook(assignment), release_notebook(assignment)
+    text = json.dumps(rel.cells)
+    for marker in MARKERS + ("BEGIN SOLUTION", "HIDDEN TESTS"):
+        assert marker not in text
+    secret_lines = set()
+    n_solutions = n_hidden = 0
+    for cell in src.cells:
+        meta = nbgrader_meta(cell)
+        sol = region(cell.source, *MARKERS[:2])
+        hid = region(cell.source, *MARKERS[2:])
+        n_solutions += bool(sol and meta.get("solution"))
+        n_hidden += bool(hid)
+        secret_lines |= {line.strip() for line in sol + hid if len(line.strip()) > 15}
+    assert n_solutions >= 3 and n_hidden >= 3, "every assignment has solutions and hidden tests"
+    released = {line.strip() for cell in rel.cells for line in cell.source.splitlines()}
+    leaked = sorted(secret_lines & released)
+    assert not leaked, f"lines of solutions or hidden tests appear in the release: {leaked[:5]}"
+    # Same cells, ids and points in both; every answer cell of the release is a stub.
+    meta_src = [(nbgrader_meta(c).get("grade_id"), nbgrader_meta(c).get("points")) for c in src.cells]
+    meta_rel = [(nbgrader_meta(c).get("grade_id"), nbgrader_meta(c).get("points")) for c in rel.cells]
+    assert meta_src == meta_rel
+    for cell in rel.cells:
+        if nbgrader_meta(cell).get("solution"):
+            assert ("raise NotImplementedError()" in cell.source) or cell.source.strip() == "YOUR ANSWER HERE"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_assignment_has_three_to_six_graded_parts_and_written_answers(assignment):
+    src = source_notebook(assignment)
+    graded = [nbgrader_meta(c) for c in src.cells if nbgrader_meta(c).get("grade")]
+    code_tests = {m["grade_id"].removesuffix("_hidden") for m in graded if not m.get("solution")}
+    manual = [m for m in graded if m.get("solution")]
+    assert 3 <= len(code_tests) <= 6, code_tests
+    assert 1 <= len(manual) <= 2
+    assert all(m["points"] > 0 for m in graded)
+
+
+# --------------------------------------------------------------------------------------- pipeline
+@functools.lru_cache(maxsize=None)
+def graded_course(assignment):
+    """Run the pipeline once per assignment; returns (course dir, scores, autograded notebooks)."""
+    from nbgrader.api import Gradebook
+
+    course = new_course(tempfile.mkdtemp(prefix=f"course-{assignment}-"))
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    release = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    src = source_notebook(assignment)
+    students = {"solution": submission(release, src), "release": release}
+    for name, wrong in fixtures(assignment).items():
+        students[f"wrong-{name}"] = submission(release, src, {k: v for k, v in wrong["cells"].items()})
+    for student, nb in students.items():
+        folder = course / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{assignment}.ipynb")
+    nbgrader(course, "autograde", assignment, "--force")
+    scores, notebooks = {}, {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            sub = gb.find_submission_notebook(assignment, assignment, student)
+            scores[student] = {g.name: (g.auto_score, g.max_score, g.needs_manual_grade, g.cell_type)
+                               for g in sub.grades}
+            notebooks[student] = nbformat.read(course / "autograded" / student / assignment / f"{assignment}.ipynb",
+                                               as_version=4)
+    return course, scores, notebooks
+
+
+def auto_cells(scores):
+    return {k: v for k, v in scores.items() if v[3] == "code"}
+
+
+def outputs_of(nb, grade_id):
+    cell = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+    return cell.get("outputs", [])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_gets_every_automatic_point_and_runs_clean(assignment):
+    _, scores, notebooks = graded_course(assignment)
+    auto = auto_cells(scores["solution"])
+    assert auto and all(score == top for score, top, _, _ in auto.values()), auto
+    manual = {k: v for k, v in scores["solution"].items() if v[3] == "markdown"}
+    assert manual and all(needs for _, _, needs, _ in manual.values()), "written answers are graded by hand"
+    # Top to bottom in its kernel: every code cell ran, none raised, nothing went to stderr.
+    for cell in notebooks["solution"].cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.get("execution_count"), f"cell {nbgrader_meta(cell).get('grade_id')} did not run"
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{nbgrader_meta(cell).get('grade_id')}: {out.ename}: {out.evalue}"
+            assert not (out.output_type == "stream" and out.name == "stderr"), out.text
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_scores_zero_without_stopping_the_batch(assignment):
+    _, scores, notebooks = graded_course(assignment)
+    auto = auto_cells(scores["release"])
+    assert auto and all(score == 0 for score, _, _, _ in auto.values()), auto
+    # The students graded in the same batch all have a complete set of grades.
+    assert all(set(s) == set(scores["release"]) for s in scores.values())
+    first_test = next(k for k in auto if not k.endswith("_hidden"))
+    errors = [o for o in outputs_of(notebooks["release"], first_test) if o.output_type == "error"]
+    assert errors and errors[0].ename == "NotImplementedError"
+
+
+WRONG = [(a, name) for a in ASSIGNMENTS for name in fixtures(a)]
+
+
+@pytest.mark.parametrize("assignment,mistake", WRONG, ids=[f"{a}-{m}" for a, m in WRONG])
+def test_wrong_submission_loses_exactly_its_points(assignment, mistake):
+    _, scores, notebooks = graded_course(assignment)
+    wrong = fixtures(assignment)[mistake]
+    auto = auto_cells(scores[f"wrong-{mistake}"])
+    assert set(wrong["loses"]) <= set(auto), f"unknown test cells in the fixture: {set(wrong['loses']) - set(auto)}"
+    got = {k: v[0] for k, v in auto.items()}
+    want = {k: (0.0 if k in wrong["loses"] else v[1]) for k, v in auto.items()}
+    assert got == want
+    total_max = sum(v[1] for v in auto.values())
+    lost = sum(auto[k][1] for k in wrong["loses"])
+    assert sum(got.values()) == total_max - lost > 0
+    if wrong["message"]:
+        visible = next(k for k in wrong["loses"] if not k.endswith("_hidden"))
+        errors = [o for o in outputs_of(notebooks[f"wrong-{mistake}"], visible) if o.output_type == "error"]
+        assert errors and errors[0].ename == "AssertionError", errors
+        assert wrong["message"] in errors[0].evalue, errors[0].evalue
+
+
+def test_feedback_and_csv_export():
+    course, scores, _ = graded_course("rnn_limits")
+    nbgrader(course, "generate_feedback", "rnn_limits", "--force")
+    for student in scores:
+        html = (course / "feedback" / student / "rnn_limits" / "rnn_limits.html").read_text()
+        assert "test_rnn_step_forward" in html or "rnn_step_forward" in html
+    nbgrader(course, "export", "--to=grades.csv")
+    with open(course / "grades.csv") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == "rnn_limits"}
+    assert set(rows) == set(scores)
+    for student, cells in scores.items():
+        assert float(rows[student]["raw_score"]) == pytest.approx(sum(v[0] or 0 for v in cells.values()))
+        assert float(rows[student]["max_score"]) == pytest.approx(sum(v[1] for v in cells.values()))
