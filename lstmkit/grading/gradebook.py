@@ -49,6 +49,15 @@ def _save_grades(gb, assignment, student, name, nb):
 
 def record(coursedir, spec, result):
     """Write ``result`` (from a worker) to the gradebook; returns a CSV row."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # nbgrader's update_or_create_submission triggers harmless autoflush warnings
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        return _record(coursedir, spec, result)
+
+
+def _record(coursedir, spec, result):
     from nbgrader.api import Gradebook, MissingEntry
 
     assignment, student = spec["assignment"], result["student"]

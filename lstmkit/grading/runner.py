@@ -92,7 +92,9 @@ class StudentKernel:
 
         try:
             for child in psutil.Process(self.proc.pid).children(recursive=True):
-                if any(part.endswith("student_kernel.py") for part in child.cmdline()):
+                cmdline = child.cmdline()
+                if (cmdline and "bwrap" not in os.path.basename(cmdline[0])
+                        and any(part.endswith("student_kernel.py") for part in cmdline)):
                     return child.pid
         except psutil.Error:
             pass
@@ -123,6 +125,8 @@ class StudentKernel:
         except CellTimeout:
             return self._interrupt()
         except (EOFError, OSError, wire.WireError) as exc:
+            with contextlib.suppress(Exception):
+                self.proc.wait(timeout=2)
             code = self.proc.poll()
             self.kill(f"the kernel died (exit status {code})" if isinstance(exc, EOFError)
                       else f"the kernel broke the protocol ({exc})")
@@ -145,7 +149,7 @@ class StudentKernel:
             raise CellTimeout(self.dead) from None
         if reply.get("seq") != self.seq:
             self.kill("the kernel sent an unexpected message")
-        raise CellTimeout("timed out; the cell was interrupted")
+        raise CellTimeout("timed out; the kernel was interrupted")
 
     def kill(self, reason):
         if self.dead is None:

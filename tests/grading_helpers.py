@@ -1,0 +1,81 @@
+"""Shared set-up for the grading tests: a copy of the fixture course with submissions."""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+
+import nbformat
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURE = os.path.join(HERE, "fixtures", "grading_course")
+ASSIGNMENT = "ps1"
+TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
+# Tight limits keep the suite fast; runtime-abuse cases rely on them.
+LIMITS = {"cell_timeout": 6.0, "notebook_timeout": 60.0, "memory_mb": 1024, "nproc": 32,
+          "output_limit": 20000}
+
+
+def load_corpus():
+    path = os.path.join(HERE, "adversarial", "corpus.py")
+    spec = importlib.util.spec_from_file_location("grading_corpus", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["grading_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def nbgrader(course, *args):
+    """Run nbgrader's command line in ``course`` (its commands need the venv's bin on PATH)."""
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), *args],
+                          cwd=course, env=env, capture_output=True, text=True, check=True)
+
+
+def make_course(dest, extra_config=""):
+    shutil.copytree(FIXTURE, dest)
+    if extra_config:
+        with open(os.path.join(dest, "nbgrader_config.py"), "a") as fh:
+            fh.write(extra_config)
+    nbgrader(dest, "generate_assignment", ASSIGNMENT, "--force")
+    return dest
+
+
+def release_notebook(course):
+    return nbformat.read(os.path.join(course, "exercises", ASSIGNMENT, "lstm_gate.ipynb"), as_version=4)
+
+
+def write_submission(course, case):
+    """Build ``case`` from the released notebook into ``submitted/<case.name>/ps1/``."""
+    nb = release_notebook(course)
+    files = case.build(nb) or {"lstm_gate.ipynb": nb}
+    folder = os.path.join(course, "submitted", case.name, ASSIGNMENT)
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    for name, content in files.items():
+        if not isinstance(content, bytes):
+            for cell in content.cells:
+                cell.source = cell.source.replace("{COURSE}", course)
+            content = nbformat.writes(content).encode("utf-8")
+        with open(os.path.join(folder, name), "wb") as fh:
+            fh.write(content)
+    with open(os.path.join(folder, "timestamp.txt"), "w") as fh:
+        fh.write(TIMESTAMP)
+
+
+def test_cell_scores(course, student, db_url=None):
+    """``{grade_id: auto_score}`` of the student's test cells in the gradebook, or None."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    db_url = db_url or "sqlite:///" + os.path.join(course, "gradebook.db")
+    with Gradebook(db_url, "lstm-fixture") as gb:
+        try:
+            notebook = gb.find_submission_notebook("lstm_gate", ASSIGNMENT, student)
+        except MissingEntry:
+            return None
+        return {g.name: g.auto_score for g in notebook.grades}
+
+
+test_cell_scores.__test__ = False  # a helper, not a test
