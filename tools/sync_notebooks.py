@@ -10,6 +10,8 @@ excludes ``book/*.ipynb``), and the download button serves the executed notebook
     .venv/bin/python tools/sync_notebooks.py --check  # exit 1 if any twin is out of date
 
 ``make book`` runs it before building. Commit the ``.ipynb`` files together with the pages.
+A twin whose page uses lstmkit starts with one extra code cell that installs lstmkit from the
+repository when it is missing (as on Colab).
 """
 from __future__ import annotations
 
@@ -19,9 +21,29 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+SETUP_SOURCE = """\
+# Running this notebook outside the course's environment (Colab, a fresh Python)? Install lstmkit first.
+import importlib.util
+if importlib.util.find_spec("lstmkit") is None:
+    %pip install --quiet "git+{url}"\
+"""
+
+
+def repository_url() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf8"))
+    return config["sphinx"]["config"]["html_theme_options"]["repository_url"]
+
+
+def setup_cell(stem: str):
+    """A first cell that installs lstmkit where it is missing (Colab). Only in the twins: the book
+    itself is built in the course's environment."""
+    cell = nbformat.v4.new_code_cell(SETUP_SOURCE.format(url=repository_url()))
+    cell["id"] = f"{stem}-setup"
+    return cell
 
 
 def notebook_pages() -> list[Path]:
@@ -41,6 +63,9 @@ def render(md: Path) -> str:
         cell["id"] = f"{md.stem}-{k}"              # stable ids: the file changes only when the page does
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    if any(cell.cell_type == "code" and "lstmkit" in cell.source for cell in notebook.cells):
+        first_code = next(k for k, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+        notebook.cells.insert(first_code, setup_cell(md.stem))
     return nbformat.writes(notebook) + "\n"
 
 
