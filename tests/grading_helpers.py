@@ -29,8 +29,11 @@ def load_corpus():
 def nbgrader(course, *args):
     """Run nbgrader's command line in ``course`` (its commands need the venv's bin on PATH)."""
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), *args],
-                          cwd=course, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), *args],
+                          cwd=course, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done
 
 
 def make_course(dest, extra_config=""):
