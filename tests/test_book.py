@@ -553,3 +553,20 @@ def test_chapter_pages_are_executed_with_figures(pages):
     for name in ("book/rnn_limits.html", "book/gates.html", "book/cell_state.html", "book/variants.html"):
         images = [img["src"] for img in pages[name].find_all("img") if "_images/" in img.get("src", "")]
         assert len(images) >= 2, (name, images)
+
+
+def test_front_end_files_are_pinned_and_served(site):
+    """require.js, the widget manager and MathJax come from npm at the exact versions of package-lock.json,
+    and the site serves those very versions (tools/vendor_assets.py writes VERSIONS.json)."""
+    import json
+
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    served = json.loads((site / "_static" / "offline" / "VERSIONS.json").read_text())
+    for name in ("requirejs", "@jupyter-widgets/html-manager", "mathjax"):
+        wanted = package["dependencies"][name]
+        assert re.fullmatch(r"\d+\.\d+\.\d+", wanted), f"{name}: pin an exact version, not {wanted!r}"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == wanted, name
+        assert served[name] == wanted, (name, served[name])
+    assert served["@jupyter-widgets/html-manager"].startswith("1.0."), "ipywidgets 8 needs html-manager 1.0.x"
+    assert served["mathjax"].startswith("3."), "the book is configured for MathJax 3"
