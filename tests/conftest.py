@@ -185,7 +185,7 @@ def offline_page(browser):
             r.abort()
 
     page.route("**/*", route)
-    page.on("pageerror", lambda e: log.errors.append(f"pageerror: {e}"))
+    page.on("pageerror", lambda e: log.errors.append(f"pageerror: {e}\n{e.stack or ''}"))
     page.on("console", lambda m: (log.console.append(f"{m.type}: {m.text}"),
                                   log.errors.append(f"console.error: {m.text}") if m.type == "error" else None))
     yield page, log
