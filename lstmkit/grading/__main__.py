@@ -29,6 +29,7 @@ def build_parser():
                       help="run without bubblewrap (only for trusted submissions)")
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
+    sub.add_parser("_serve", help=argparse.SUPPRESS)
     return parser
 
 
@@ -38,6 +39,10 @@ def main(argv=None):
         from .worker import main as worker_main
 
         return worker_main(args.job)
+    if args.command == "_serve":
+        from .worker import serve
+
+        return serve()
     from .batch import autograde
     from .course import CourseError
     from .sandbox import SandboxUnavailable

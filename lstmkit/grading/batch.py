@@ -20,10 +20,12 @@ is one of:
   grading failed; the score counts only the tests that passed.
 """
 
+import contextlib
 import csv
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import subprocess
@@ -61,30 +63,67 @@ def kernel_limits(options, slot, sandbox):
     }
 
 
-def run_worker(job, job_path, budget):
-    """Start the worker process for one student; kill its process group after ``budget`` s."""
-    with open(job_path, "w") as fh:
-        json.dump(job, fh)
-    cmd = [sys.executable, "-m", "lstmkit.grading", "_worker", job_path]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    with open(job_path + ".log", "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                env=env, cwd=os.path.dirname(job_path))
+class WorkerSlot:
+    """One trusted grading process, reused for successive students of a slot.
+
+    Each student still gets a fresh sandboxed kernel process; the worker only
+    holds trusted code (tests, checkers), so reusing it saves its start-up
+    (imports) without sharing anything between students. A worker that does
+    not answer within the budget is killed with its process group and a new
+    one is started for the next student.
+    """
+
+    def __init__(self, workdir):
+        self.workdir, self.proc = workdir, None
+
+    def _start(self):
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+        log = open(os.path.join(self.workdir, f"worker-{time.monotonic_ns()}.log"), "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "lstmkit.grading", "_serve"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                     start_new_session=True, env=env, cwd=self.workdir)
+        log.close()
+
+    def stop(self, kill=False):
+        if self.proc is None:
+            return
+        if kill:
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    def grade(self, job, job_path, budget):
+        with open(job_path, "w") as fh:
+            json.dump(job, fh)
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        fd = self.proc.stdout.fileno()
         try:
-            proc.wait(timeout=budget)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            self.proc.stdin.write((job_path + "\n").encode())
+            self.proc.stdin.flush()
+            ready, _, _ = select.select([fd], [], [], budget)
+            line = self.proc.stdout.readline() if ready else b""
+        except OSError:
+            line = b""
+        if not line.startswith(b"done"):
+            timed_out = self.proc.poll() is None
+            self.stop(kill=True)
+            if timed_out:
+                reason = f"grading exceeded {budget:.0f} s and was killed"
+            else:
+                reason = "the grading process ended without a result"
+            return {"student": job["student"], "status": "error", "notebooks": {}, "reason": reason}
+        try:
+            with open(job["result_path"]) as fh:
+                return json.load(fh)
+        except (OSError, ValueError) as exc:
             return {"student": job["student"], "status": "error", "notebooks": {},
-                    "reason": f"grading exceeded {budget:.0f} s and was killed"}
-    try:
-        with open(job["result_path"]) as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        with open(job_path + ".log", "rb") as fh:
-            tail = fh.read()[-500:].decode("utf-8", "replace")
-        return {"student": job["student"], "status": "error", "notebooks": {},
-                "reason": f"the grading process ended with status {proc.returncode} without a result: {tail}"}
+                    "reason": f"the grading process left no readable result ({exc})"}
 
 
 def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox=True,
@@ -102,6 +141,7 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
     slots = queue.Queue()
     for slot in range(workers):
         slots.put(slot)
+    pool_slots = {}
     merge_lock = threading.Lock()
     rows = {}
     budget = options["notebook_timeout"] * len(spec["notebooks"]) + 120
@@ -118,7 +158,8 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
                    "submission_dir": coursedir.format_path(coursedir.submitted_directory, student, assignment),
                    "limits": kernel_limits(options, slot, sandbox),
                    "result_path": os.path.join(folder, "result.json")}
-            result = run_worker(job, os.path.join(folder, "job.json"), budget)
+            worker = pool_slots.setdefault(slot, WorkerSlot(work))
+            result = worker.grade(job, os.path.join(folder, "job.json"), budget)
         finally:
             slots.put(slot)
         with merge_lock:
@@ -139,6 +180,8 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(one, names))
     finally:
+        for worker in pool_slots.values():
+            worker.stop()
         shutil.rmtree(work, ignore_errors=True)
     ordered = [rows[s] for s in names]
     if csv_path:

@@ -1,6 +1,7 @@
 """Grade one student's submission (one process per student).
 
-Run by the batch as ``python -m lstmkit.grading _worker JOB.json``. The job
+Run by the batch as ``python -m lstmkit.grading _serve`` (job paths on stdin,
+one per line) or ``python -m lstmkit.grading _worker JOB.json``. The job
 names the submission folder, the assignment spec, the trusted data folder,
 a private scratch folder and the limits. The worker never opens the
 gradebook: it writes a result file (status, reason, executed notebooks) that
@@ -80,6 +81,19 @@ def grade(job):
     status = "error" if result["events"] else "graded"
     reason = "; ".join(result["events"] + result["notes"])
     return dict(result, status=status, reason=reason)
+
+
+def serve():
+    """Grade the jobs whose paths arrive on stdin, one per line; answer ``done`` on stdout."""
+    channel = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # stray prints (ours or a library's) must not reach the channel
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        if line.strip():
+            main(line.strip())
+            channel.write("done\n")
+            channel.flush()
+    return 0
 
 
 def main(job_path):
