@@ -41,7 +41,7 @@ __all__ = [
 
 JS_DIR = Path(__file__).with_name("js")
 GATES = ("i", "f", "g", "o")
-SCHEDULES = ("constant", "erase")
+SCHEDULES = ("constant", "erase", "overwrite")
 ACTIVATIONS = ("tanh", "relu", "linear")
 VARIANTS = ("standard", "peephole", "coupled", "gru")
 PATTERNS = ("pulse", "step", "sine", "random")
@@ -113,11 +113,12 @@ def memory_values(state):
     """What the memory explorer shows.
 
     One memory cell stores v at step 1 (c_1 = v: input gate open, candidate v). At steps t = 2..T it keeps
-    f_t of its content and adds i d (candidate d through the input gate i):  c_t = f_t c_{t-1} + i d, with
-    f_t = f, except f_t = 0 at the erase step when ``schedule`` is 1 ('erase'). Beside it a one-unit tanh
-    RNN, h_1 = tanh(v), h_t = tanh(w h_{t-1} + d), run with :func:`lstmkit.cells.rnn_step_forward`.
+    f_t of its content and adds i_t d (candidate d through the input gate):  c_t = f_t c_{t-1} + i_t d, with
+    f_t = f and i_t = i, except at step r = ``erase_step`` when ``schedule`` is 1 ('erase': f_r = 0) or 2
+    ('overwrite': f_r = 0, i_r = 1, so c_r = d). Beside it a one-unit tanh RNN, h_1 = tanh(v),
+    h_t = tanh(w h_{t-1} + d), run with :func:`lstmkit.cells.rnn_step_forward`.
 
-    state: T (int >= 1), f, i, v, d, w (floats), schedule (0 constant, 1 erase), erase_step (int).
+    state: T (int >= 1), f, i, v, d, w (floats), schedule (0, 1, 2: see SCHEDULES), erase_step (int).
     Returns a dict: c, h (lists of T floats, t = 1..T); cell_grad = dc_t/dc_1 = prod f_s (also the fraction
     of v left in c_t) and rnn_grad = dh_t/dh_1 = prod w (1 - h_s^2) (lists of T, lag t - 1 = 0..T-1, the
     RNN's factors from :func:`lstmkit.cells.rnn_step_backward`); half_life = ln 2 / -ln f (None when
@@ -129,14 +130,18 @@ def memory_values(state):
     if T < 1:
         raise ValueError(f"T: expected an int >= 1, got {state['T']!r}")
     f, i, v, d, w = (float(state[k]) for k in ("f", "i", "v", "d", "w"))
-    erase = int(round(state["erase_step"])) if int(state["schedule"]) == 1 else None
+    schedule = int(state["schedule"])
+    if schedule not in (0, 1, 2):
+        raise ValueError(f"schedule: expected 0, 1 or 2 ({', '.join(SCHEDULES)}), got {state['schedule']!r}")
+    r = int(round(state["erase_step"])) if schedule > 0 else None
     params = _scalar_rnn_params(w)
     c, cell_grad = [v], [1.0]
     h_arr, _ = cells.rnn_step_forward(np.array([[v]]), np.zeros((1, 1)), params)
     h, rnn_grad = [float(h_arr[0, 0])], [1.0]
     for t in range(2, T + 1):
-        f_t = 0.0 if t == erase else f
-        c.append(f_t * c[-1] + i * d)
+        f_t = 0.0 if t == r else f
+        i_t = 1.0 if t == r and schedule == 2 else i
+        c.append(f_t * c[-1] + i_t * d)
         cell_grad.append(cell_grad[-1] * f_t)
         h_arr, cache = cells.rnn_step_forward(np.array([[d]]), h_arr, params)
         _, dh_prev, _ = cells.rnn_step_backward(np.ones((1, 1)), cache)     # = w (1 - h_t^2)
@@ -348,7 +353,7 @@ class MemoryView(anywidget.AnyWidget):
     v = _f(1.0)
     d = _f(0.0)
     w = _f(1.0)
-    schedule = traitlets.Int(0, min=0, max=1).tag(sync=True)
+    schedule = traitlets.Int(0, min=0, max=len(SCHEDULES) - 1).tag(sync=True)
     erase_step = traitlets.Int(25, min=2, max=1000).tag(sync=True)
 
 
@@ -496,8 +501,8 @@ class GateExplorer(Explorer):
 
 
 class MemoryExplorer(Explorer):
-    """How long the cell state keeps a value: forget gate f, input gate i, a constant or 'erase'
-    schedule over T steps; the trajectory, the half-life ln 2 / -ln f, and the gradient product along the
+    """How long the cell state keeps a value: forget gate f, input gate i, constant over T steps or
+    scheduled (at step r the forget gate closes: 'erase'; and the input gate opens: 'overwrite'); the trajectory, the half-life ln 2 / -ln f, and the gradient product along the
     cell state (prod f) next to a tanh RNN's (prod w (1 - h^2)). ``values()``: :func:`memory_values`."""
     view_class = MemoryView
     twin = staticmethod(memory_values)
@@ -510,14 +515,20 @@ class MemoryExplorer(Explorer):
             "v": _slider("stored value v", -2, 2),
             "d": _slider("later input d", -1, 1),
             "w": _slider("RNN weight w", -3, 3),
-            "schedule": _toggle("schedule", ("constant f", "erase at step r")),
+            "schedule": _toggle("schedule", ("constant gates", "erase at step r", "overwrite at step r")),
             "erase_step": _slider("erase step r", 2, 200, 1, integer=True),
         }
 
     @property
     def schedule_name(self):
-        """'constant' or 'erase'."""
+        """'constant', 'erase' or 'overwrite' (settable)."""
         return SCHEDULES[self.view.schedule]
+
+    @schedule_name.setter
+    def schedule_name(self, name):
+        if name not in SCHEDULES:
+            raise ValueError(f"schedule_name: expected one of {SCHEDULES}, got {name!r}")
+        self.set(schedule=SCHEDULES.index(name))
 
 
 class VanishingExplorer(Explorer):

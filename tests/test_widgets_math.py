@@ -197,7 +197,7 @@ def test_memory_explorer_js_equals_numpy(run_js):
         f = [0.0, 1.0, 0.5][n % 3] if n < 9 else float(rng.uniform(0, 1))
         states.append({"T": T, "f": f, "i": float(rng.uniform(0, 1)), "v": float(rng.uniform(-2, 2)),
                        "d": float(rng.uniform(-1, 1)), "w": float(rng.uniform(-3, 3)),
-                       "schedule": int(rng.integers(0, 2)), "erase_step": int(rng.integers(2, 201))})
+                       "schedule": int(rng.integers(0, 3)), "erase_step": int(rng.integers(2, 201))})
     results = run_js("memory_explorer", [{"fn": "compute", "state": s} for s in states])
     for n, (js, s) in enumerate(zip(results, states)):
         assert_close(js, W.memory_values(s), f"memory state {n}")
@@ -271,6 +271,8 @@ def test_memory_half_life_is_where_half_is_left():
     assert W.memory_values(s)["half_life"] is None and W.memory_values(s)["cell_half_lag"] is None
     erase = W.memory_values({**s, "T": 30, "f": 1.0, "schedule": 1, "erase_step": 10})
     assert erase["c"][8] == 1.0 and erase["c"][9] == 0.0 and erase["cell_half_lag"] == 9
+    over = W.memory_values({**s, "T": 30, "f": 0.9, "i": 0.0, "d": 0.4, "schedule": 2, "erase_step": 10})
+    assert over["c"][8] == pytest.approx(0.9 ** 8) and over["c"][9] == 0.4 and over["c"][10] == pytest.approx(0.36)
 
 
 def test_memory_rnn_gradient_product_matches_finite_differences():
@@ -367,6 +369,8 @@ def test_explorer_rejects_bad_input_with_clear_messages():
         W.VariantSwitch().variant = "lstm"
     with pytest.raises(ValueError, match="T: expected an int >= 1"):
         W.memory_values({"T": 0, "f": 0.5, "i": 0.5, "v": 1, "d": 0, "w": 1, "schedule": 0, "erase_step": 2})
+    with pytest.raises(ValueError, match="schedule: expected 0, 1 or 2"):
+        W.memory_values({"T": 5, "f": 0.5, "i": 0.5, "v": 1, "d": 0, "w": 1, "schedule": 3, "erase_step": 2})
     with pytest.raises(ValueError, match="state: gate_values needs"):
         W.gate_values({"x": 1.0})
     with pytest.raises(ValueError, match="name: expected one of"):

@@ -201,9 +201,10 @@ function gateValues(s) {
 
 function memoryValues(s) {
   // One memory cell stores the value v at step 1 (input gate fully open, candidate v); from step 2
-  // on it sees the candidate d through the input gate i and keeps f of its content, except at
-  // the erase step of the "erase" schedule, where the forget gate is 0. Beside it, a one-unit
-  // tanh RNN h_t = tanh(w h_{t-1} + d) starts from h_1 = tanh(v).
+  // on it sees the candidate d through the input gate i and keeps f of its content. Schedules:
+  // 0 constant gates; 1 "erase" at step r (forget gate 0 there); 2 "overwrite" at step r (forget
+  // gate 0 and input gate 1 there: c_r = d). Beside it, a one-unit tanh RNN h_t = tanh(w h_{t-1} + d)
+  // starts from h_1 = tanh(v).
   const T = Math.round(s.T);
   const c = [s.v];
   const h = [Math.tanh(s.v)];
@@ -211,9 +212,11 @@ function memoryValues(s) {
   const cellGrad = [1]; // dc_t / dc_1 = prod of the forget gates: the fraction of v still in c_t
   const rnnGrad = [1]; // dh_t / dh_1 = prod of w (1 - h_s^2)
   for (let t = 2; t <= T; t++) {
-    const ft = s.schedule === 1 && t === Math.round(s.erase_step) ? 0 : s.f;
+    const atR = s.schedule > 0 && t === Math.round(s.erase_step);
+    const ft = atR ? 0 : s.f;
+    const it = atR && s.schedule === 2 ? 1 : s.i;
     f.push(ft);
-    c.push(ft * c[t - 2] + s.i * s.d);
+    c.push(ft * c[t - 2] + it * s.d);
     cellGrad.push(cellGrad[t - 2] * ft);
     const ht = Math.tanh(s.w * h[t - 2] + s.d);
     h.push(ht);

@@ -9,8 +9,9 @@ function drawMemory(s) {
   const T = v.c.length;
   const steps = Array.from({ length: T }, (_, n) => n + 1);
   const lags = Array.from({ length: T }, (_, n) => n);
-  const marks = s.schedule === 1 && s.erase_step <= T ? [{ x: s.erase_step, label: "erase" }] : [];
-  const lagMarks = s.schedule === 1 && s.erase_step <= T ? [{ x: s.erase_step - 1, label: "erase" }] : [];
+  const what = ["", "erase", "overwrite"][s.schedule];
+  const marks = s.schedule > 0 && s.erase_step <= T ? [{ x: s.erase_step, label: what }] : [];
+  const lagMarks = s.schedule > 0 && s.erase_step <= T ? [{ x: s.erase_step - 1, label: what }] : [];
   const traj = linePlot({
     key: "trajectory", xs: steps, width: 330, xLabel: "step t", yLabel: "state",
     series: [
