@@ -516,7 +516,7 @@ class MemoryExplorer(Explorer):
             "d": _slider("later input d", -1, 1),
             "w": _slider("RNN weight w", -3, 3),
             "schedule": _toggle("schedule", ("constant gates", "erase at step r", "overwrite at step r")),
-            "erase_step": _slider("erase step r", 2, 200, 1, integer=True),
+            "erase_step": _slider("at step r", 2, 200, 1, integer=True),
         }
 
     @property
