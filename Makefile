@@ -27,6 +27,9 @@ install: $(VENV)/.installed _offline/.vendored
 
 book: install
 	$(PY) tools/sync_notebooks.py
+	@# The execution cache is keyed on the pages' code only: drop it when lstmkit changed since.
+	@if [ -f _build/.jupyter_cache/global.db ] && [ -n "$$(find lstmkit -name '*.py' -newer _build/.jupyter_cache/global.db -print -quit)" ]; then \
+	  echo "lstmkit changed: re-executing every page"; rm -rf _build/.jupyter_cache _build/.doctrees; fi
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	test -f _build/html/index.html
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
