@@ -255,3 +255,20 @@ def test_feedback_and_csv_export():
     for student, cells in scores.items():
         assert float(rows[student]["raw_score"]) == pytest.approx(sum(v[0] or 0 for v in cells.values()))
         assert float(rows[student]["max_score"]) == pytest.approx(sum(v[1] for v in cells.values()))
+
+
+def test_students_can_validate_before_submitting(tmp_path):
+    """`nbgrader validate`, the check the README gives students, passes the solution and lists the failures
+    of an unfinished notebook (run from the course folder, with its configuration)."""
+    release, src = release_notebook("rnn_limits"), source_notebook("rnn_limits")
+    done, todo = tmp_path / "done.ipynb", tmp_path / "todo.ipynb"
+    nbformat.write(submission(release, src), done)
+    nbformat.write(release, todo)
+    ok = nbgrader(ROOT, "validate", str(done))
+    assert "Success! Your notebook passes all the tests." in ok.stdout
+    bad = nbgrader(ROOT, "validate", str(todo))
+    # the three visible test cells and the unanswered written answer
+    assert "VALIDATION FAILED ON 4 CELL(S)" in bad.stdout, bad.stdout
+    for test in ("check_rnn_step_forward", "check_hidden_gradient_norms", "check_clip_by_global_norm"):
+        assert f"checks.{test}(" in bad.stdout
+    assert bad.stdout.count("NotImplementedError  ") == 3
