@@ -24,6 +24,7 @@ import resource
 import signal
 import sys
 import traceback
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # python -I leaves it out
 import wire  # noqa: E402  (sits next to this file)
@@ -144,13 +145,56 @@ def names(shell, request):
     return {"values": values}, blobs
 
 
+REFERENCES = {}  # label -> lstmkit function, captured before any student code runs
+BLOCKED_CODE = [None]
+
+
+def capture_references():
+    """Keep lstmkit's reference functions and the checker's code switch out of the student's reach.
+
+    When a test calls a student function while ``checks.reference_blocked`` is
+    active on the grader's side, the request lists the switched-off labels and
+    the same functions are switched off here for the duration of the call.
+    """
+    try:
+        from lstmkit.grading import checks
+
+        groups = ("cells", "layers", "optim", "train", "reber")
+        REFERENCES.update(dict(checks._reference_functions(groups)))
+        BLOCKED_CODE[0] = checks._blocked_code
+    except Exception:  # an older lstmkit without the switch: nothing to block
+        REFERENCES.clear()
+
+
+class references_blocked:
+    def __init__(self, labels):
+        self.labels, self.saved = labels or [], []
+
+    def __enter__(self):
+        for label in self.labels:
+            function = REFERENCES.get(label)
+            if function is None or BLOCKED_CODE[0] is None:
+                continue
+            code = BLOCKED_CODE[0](function, label)
+            if code is not None:
+                self.saved.append((function, function.__code__))
+                function.__code__ = code
+
+    def __exit__(self, *exc):
+        for function, code in self.saved:
+            function.__code__ = code
+        return False
+
+
 def act(request, blobs_in):
     """Apply one operation to a referenced object; returns the value to send back."""
     obj = resolve({"t": "ref", "id": request["id"]})
     op = request["op"]
     dec = (lambda tree: wire.decode(tree, blobs_in, resolve))
     if op == "call":
-        return obj(*dec(request["args"]), **dec(request["kwargs"]))
+        args, kwargs = dec(request["args"]), dec(request["kwargs"])
+        with references_blocked(request.get("blocked")):
+            return obj(*args, **kwargs)
     if op == "getattr":
         return getattr(obj, request["name"])
     if op == "setattr":
@@ -169,12 +213,15 @@ def act(request, blobs_in):
 
 
 def operate(request, blobs_in):
-    with Captured() as cap:
+    with Captured() as cap, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             value = act(request, blobs_in)
             error = None
         except BaseException as exc:  # the student's code may raise anything
             value, error = None, error_info(exc)
+    raised = [{"category": type(w.message).__name__[:100], "message": str(w.message)[:500]}
+              for w in caught[:20]]
     blobs = []
     if error is None:
         try:
@@ -183,7 +230,7 @@ def operate(request, blobs_in):
             tree, blobs, error = None, [], error_info(exc)
     else:
         tree = None
-    return {"value": tree, "error": error,
+    return {"value": tree, "error": error, "warnings": raised,
             "stdout": cap.out.getvalue(), "stderr": cap.err.getvalue()}, blobs
 
 
@@ -223,6 +270,7 @@ def main():
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.chdir(CONFIG["scratch"])
     sys.path[:] = [CONFIG["scratch"]] + [p for p in sys.path if p != os.path.dirname(__file__)]
+    capture_references()
     from traitlets.config import Config
     from IPython.core.interactiveshell import InteractiveShell
 
