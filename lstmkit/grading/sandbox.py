@@ -126,6 +126,7 @@ def start_kernel(scratch, limits, uid, output_limit, sandbox=True):
     if sandbox:
         if as_root:
             os.chown(scratch, uid, uid)
+            os.chmod(scratch, 0o711)  # bwrap enters it as root without CAP_DAC_OVERRIDE
             for root, dirs, files in os.walk(scratch):
                 for name in dirs + files:
                     os.lchown(os.path.join(root, name), uid, uid)

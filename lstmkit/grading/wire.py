@@ -28,7 +28,7 @@ import numpy as np
 MAX_FRAME = 256 * 1024 * 1024  # bytes in one message, header and blobs together
 MAX_DEPTH = 32  # nesting of lists, tuples and dicts
 MAX_ITEMS = 100_000  # elements in one container
-MAX_INT_DIGITS = 4000
+MAX_INT_BITS = 8192
 SAFE_KINDS = set("biufcSU")  # numpy dtype kinds that may cross: no objects, no records
 
 
@@ -111,7 +111,7 @@ def encode(obj, blobs, make_ref, depth=0):
     if obj is None or t is bool or t is str:
         return obj
     if t is int:
-        if len(str(abs(obj))) > MAX_INT_DIGITS:
+        if obj.bit_length() > MAX_INT_BITS:
             raise WireError("integer too large")
         return obj
     if t is float:
@@ -170,7 +170,7 @@ def decode(tree, blobs, make_proxy, depth=0):
     if tree is None or type(tree) in (bool, str, float):
         return tree
     if type(tree) is int:
-        if len(str(abs(tree))) > MAX_INT_DIGITS:
+        if tree.bit_length() > MAX_INT_BITS:
             raise WireError("integer too large")
         return tree
     if not isinstance(tree, dict):
