@@ -272,3 +272,132 @@ def test_students_can_validate_before_submitting(tmp_path):
     for test in ("check_rnn_step_forward", "check_hidden_gradient_norms", "check_clip_by_global_norm"):
         assert f"checks.{test}(" in bad.stdout
     assert bad.stdout.count("NotImplementedError  ") == 3
+
+
+# ------------------------------------------------------------------ the checks themselves, in process
+def _lstm_step(x, h_prev, c_prev, p):
+    """A second LSTM step written here (not lstmkit's), used as a right answer below."""
+    import numpy as np
+
+    from lstmkit import sigmoid
+    a = x @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T + p["bias_hh"]
+    i, f, g, o = np.split(a, 4, axis=-1)
+    c = sigmoid(f) * c_prev + sigmoid(i) * np.tanh(g)
+    return sigmoid(o) * np.tanh(c), c
+
+
+def test_checks_pass_silently_on_right_answers(capfd):
+    from lstmkit.grading import checks
+    assert checks.check_lstm_step_forward(_lstm_step) is None
+    assert checks.check_lstm_step_forward(_lstm_step, dtype=__import__("numpy").float32, seed=3) is None
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_reference_switch_catches_aliases_and_always_restores():
+    import lstmkit
+    from lstmkit import cells
+    from lstmkit.grading import checks
+    alias = cells.lstm_step_forward            # taken before the switch
+
+    def cheat(x, h_prev, c_prev, p):
+        h, c, _ = alias(x, h_prev, c_prev, p)
+        return h, c
+    with pytest.raises(AssertionError, match="reference implementation lstmkit.cells.lstm_step_forward"):
+        checks.check_lstm_step_forward(cheat)
+    with pytest.raises(AssertionError, match="define lstm_step_forward yourself"):
+        checks.check_lstm_step_forward(lstmkit.lstm_step_forward)
+    # switched back on afterwards, also after a failure inside the block
+    with pytest.raises(ZeroDivisionError):
+        with checks.reference_blocked():
+            1 / 0
+    import numpy as np
+    h, c, _ = alias(np.ones((1, 2)), np.zeros((1, 3)), np.zeros((1, 3)), lstmkit.LSTM(2, 3, seed=0).params)
+    assert h.shape == (1, 3) and lstmkit.LSTM(2, 3).n_params == 4 * 3 * (2 + 3 + 2)
+
+
+def test_numerical_warnings_become_a_named_failure_and_nothing_reaches_stderr(capfd):
+    import numpy as np
+    from lstmkit.grading import checks
+
+    def naive(x, h_prev, c_prev, p):
+        h, c = _lstm_step(x, h_prev, c_prev, p)
+        np.exp(np.float64(1000.0))             # overflows: RuntimeWarning
+        return h, c
+    with pytest.raises(AssertionError, match="numerical warning: overflow encountered in exp"):
+        checks.check_lstm_step_forward(naive)
+    assert capfd.readouterr().err == ""
+
+
+def test_messages_name_shape_dtype_and_first_diverging_time_step():
+    import numpy as np
+    from lstmkit.grading import checks
+
+    with pytest.raises(AssertionError, match=r"c has shape \(5, 3\), expected \(3, 5\) \(B=3, H=5\): transposed"):
+        checks.check_lstm_step_forward(lambda x, h, c, p: (_lstm_step(x, h, c, p)[0], _lstm_step(x, h, c, p)[1].T))
+    with pytest.raises(AssertionError, match="c has dtype float64, expected float32: keep the dtype of the inputs"):
+        checks.check_lstm_step_forward(lambda *a: tuple(v.astype(np.float64) for v in _lstm_step(*a)),
+                                       dtype=np.float32)
+
+    def late(X, h0, c0, p):                    # right until t = 3, then drops the cell state
+        H, h, c = [], h0, c0
+        for t in range(X.shape[0]):
+            h, c = _lstm_step(X[t], h, c if t != 3 else 0.5 * c, p)
+            H.append(h)
+        return np.stack(H), c
+    with pytest.raises(AssertionError, match="H matches up to t = 2 and first differs at time step t = 3"):
+        checks.check_lstm_forward(late, _lstm_step)
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ("reset_after", "applied after the matrix product"),
+    ("both", "both the blend"),
+    ("rz_swapped", "r and z are swapped"),
+])
+def test_gru_conventions_are_told_apart(mistake, message):
+    import numpy as np
+    from lstmkit import cells
+    from lstmkit.grading import checks
+
+    def gru(x, h_prev, p):                     # the other conventions, written out here
+        H = h_prev.shape[1]
+        Wr, Wz, Wn = np.split(p["weight_hh"], 3)
+        br, bz, bn = np.split(p["bias_hh"], 3)
+        ar, az, an = np.split(x @ p["weight_ih"].T + p["bias_ih"], 3, axis=-1)
+        r = 1 / (1 + np.exp(-(ar + h_prev @ Wr.T + br)))
+        z = 1 / (1 + np.exp(-(az + h_prev @ Wz.T + bz)))
+        if mistake == "rz_swapped":
+            r, z = z, r
+        n = np.tanh(an + (r * (h_prev @ Wn.T + bn) if mistake in ("reset_after", "both") else (r * h_prev) @ Wn.T + bn))
+        return z * n + (1 - z) * h_prev if mistake == "both" else (1 - z) * n + z * h_prev
+    assert cells.gru_step_forward is not gru
+    with pytest.raises(AssertionError, match=message):
+        checks.check_gru_step_forward(gru)
+
+
+def test_clipping_and_norm_mistakes_are_named():
+    import numpy as np
+    from lstmkit.grading import checks
+
+    def elementwise(grads, max_norm):
+        total = float(np.sqrt(sum((g ** 2).sum() for g in grads.values())))
+        return {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}, total
+    with pytest.raises(AssertionError, match=r"clipped one by one \(np.clip\)"):
+        checks.check_clip_by_global_norm(elementwise)
+
+    def in_place(grads, max_norm):
+        total = float(np.sqrt(sum((g ** 2).sum() for g in grads.values())))
+        for g in grads.values():
+            g *= min(1.0, max_norm / total)
+        return grads, total
+    with pytest.raises(AssertionError, match="changed the array"):
+        checks.check_clip_by_global_norm(in_place)
+
+    def transposed(H, W_hh, dh_last):
+        g, norms = dh_last, [np.linalg.norm(dh_last)]
+        for t in range(H.shape[0] - 1, 0, -1):
+            g = (g * (1 - H[t] ** 2)) @ W_hh.T
+            norms.append(np.linalg.norm(g))
+        return np.array(norms[::-1])
+    with pytest.raises(AssertionError, match=r"multiplied by W_hh.T"):
+        checks.check_hidden_gradient_norms(transposed)
