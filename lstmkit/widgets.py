@@ -533,7 +533,8 @@ class MemoryExplorer(Explorer):
 
 class VanishingExplorer(Explorer):
     """Gradient norm against lag for an RNN (W_hh = rho Q, Q orthogonal; tanh, relu or linear) and an
-    LSTM (recurrent blocks scaled by rho, a forget-gate bias). ``seed`` redraws the weights in Python.
+    LSTM (recurrent blocks scaled by rho, a forget-gate bias). The weights and inputs come from
+    :func:`vanishing_data` (``seed``, ``steps``, ``hidden``, ``inputs``); :meth:`redraw` draws new ones.
     ``values()``: :func:`vanishing_values`."""
     view_class = VanishingView
     twin = staticmethod(vanishing_values)
@@ -541,6 +542,11 @@ class VanishingExplorer(Explorer):
     def __init__(self, seed=0, steps=50, hidden=16, inputs=4, **values):
         values.setdefault("data", vanishing_data(seed, steps, hidden, inputs))
         super().__init__(**values)
+
+    def redraw(self, seed):
+        """New weights and inputs of the same sizes, from ``seed`` (needs a kernel to reach the page)."""
+        d = self.view.data
+        self.set(data=vanishing_data(seed, len(d["X"]), len(d["e"]), len(d["X"][0])))
 
     def _controls(self):
         return {

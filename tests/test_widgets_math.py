@@ -360,6 +360,9 @@ def test_explorer_values_are_readable_and_settable():
     van = W.VanishingExplorer(seed=1, steps=20, hidden=4)
     van.activation = "relu"
     assert van.view.activation_index == 1 and len(van.values()["rnn_norm"]) == 20
+    before = van.values()["rnn_norm"]
+    van.redraw(seed=2)
+    assert van.data == W.vanishing_data(2, 20, 4, 4) and van.values()["rnn_norm"] != before
 
 
 def test_explorer_rejects_bad_input_with_clear_messages():
