@@ -1,12 +1,14 @@
 """The batch: grade every submission of an assignment, N students at a time.
 
-For each ``submitted/<student>/<assignment>/`` the batch starts one worker
-process (:mod:`lstmkit.grading.worker`) with a private scratch folder and a
-worker slot (each slot has its own unprivileged uid in the sandbox). The
-worker runs the pre-flight check and executes the notebooks (student cells in
-the sandbox, tests in a trusted context, see :mod:`lstmkit.grading.runner`).
-A worker that outlives its time budget is killed with its whole process
-group and that student is reported as ``error``; the others go on.
+N worker slots run side by side. Each slot has a trusted grading process
+(:mod:`lstmkit.grading.worker`, reused from one student to the next) and its
+own unprivileged uid for the sandbox. For each ``submitted/<student>/<assignment>/``
+the slot's worker runs the pre-flight check and executes the notebooks in a
+private scratch folder: the student's cells in a fresh sandboxed kernel
+process (one per student and notebook), the tests in a trusted context (see
+:mod:`lstmkit.grading.runner`). A worker that outlives its time budget is
+killed with its whole process group (its sandbox goes with it), that student
+is reported as ``error``, and a new worker takes the slot; the others go on.
 
 Results are merged into the gradebook by this process, one at a time, as
 they arrive (:mod:`lstmkit.grading.gradebook`). The CSV lists every student

@@ -51,7 +51,7 @@ def assignment_spec(coursedir, assignment):
     release_dir = coursedir.format_path(coursedir.release_directory, ".", assignment)
     source_dir = coursedir.format_path(coursedir.source_directory, ".", assignment)
     spec = {"assignment": assignment, "notebooks": [], "source_dir": source_dir,
-            "release_dir": release_dir}
+            "release_dir": release_dir, "max_file_bytes": int(coursedir.max_file_size) * 1024}
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         try:
             record = gb.find_assignment(assignment)

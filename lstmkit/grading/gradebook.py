@@ -18,7 +18,7 @@ import shutil
 import nbformat
 
 
-def _write_autograded(coursedir, assignment, student, notebooks, source_dir):
+def _write_autograded(coursedir, assignment, student, notebooks, source_dir, max_bytes=None):
     from .worker import copy_files
 
     dest = coursedir.format_path(coursedir.autograded_directory, student, assignment)
@@ -26,7 +26,7 @@ def _write_autograded(coursedir, assignment, student, notebooks, source_dir):
     if os.path.exists(dest):
         shutil.rmtree(dest)
     os.makedirs(dest)
-    copy_files(submitted, dest)
+    copy_files(submitted, dest, max_bytes=max_bytes)
     copy_files(source_dir, dest)
     for name, nb in notebooks.items():
         nbformat.write(nbformat.from_dict(nb), os.path.join(dest, name + ".ipynb"))
@@ -84,7 +84,8 @@ def _record(coursedir, spec, result):
         notebooks = {name: nbformat.from_dict(nb) for name, nb in result["notebooks"].items()}
         for name, nb in notebooks.items():
             _save_grades(gb, assignment, student, name, nb)
-        _write_autograded(coursedir, assignment, student, notebooks, spec["source_dir"])
+        _write_autograded(coursedir, assignment, student, notebooks, spec["source_dir"],
+                          spec.get("max_file_bytes"))
         submission = gb.find_submission(assignment, student)
         row["score"] = float(submission.score)
         row["max_score"] = float(submission.max_score)

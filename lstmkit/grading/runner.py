@@ -19,8 +19,9 @@ follows:
   test cells, are trusted objects from this process;
 - names the instructor's answer cells define (the functions and values the
   student must write) come from the student's kernel: plain data (numbers,
-  strings, numpy arrays, lists, dicts) is copied over; modules are re-imported
-  here by name; anything else (functions, classes, instances) becomes a
+  strings, numpy arrays, lists, dicts) is copied over; a module stands for
+  this process's own copy of the module of that name (only if already
+  imported here); anything else (functions, classes, instances) becomes a
   :class:`Remote` proxy whose calls travel to the student's kernel with their
   arguments and come back as plain data.
 
@@ -40,11 +41,11 @@ with the kernel marked dead.
 import ast
 import builtins
 import contextlib
-import importlib
 import io
 import os
 import select
 import signal
+import sys
 import time
 import traceback
 import warnings
@@ -76,6 +77,7 @@ class StudentKernel:
         self.proc, self.fd_out, self.fd_in = sandbox.start_kernel(
             scratch, limits, uid, output_limit, sandbox=use_sandbox)
         self.dead = None
+        self.output_limit = output_limit
         self.seq = 0
         self.kernel_pid = None
         self.student_output = []
@@ -193,8 +195,9 @@ class StudentKernel:
         reply, rblobs = self.request(header, blobs, deadline=CURRENT_DEADLINE[0])
         for stream in ("stdout", "stderr"):
             text = reply.get(stream)
-            if isinstance(text, str) and text:
-                self.student_output.append(text)
+            kept = sum(len(t) for t in self.student_output)
+            if isinstance(text, str) and text and kept < self.output_limit:
+                self.student_output.append(text[: self.output_limit - kept])
         for item in (reply.get("warnings") or [])[:20]:
             if isinstance(item, dict):
                 kind = getattr(builtins, str(item.get("category")), None)
@@ -208,10 +211,12 @@ class StudentKernel:
 
     def proxy(self, tree):
         if tree.get("t") == "module":
-            try:
-                return importlib.import_module(tree["name"])
-            except Exception:
-                return Remote(self, {"id": -1, "type": f"module {tree['name']!r}"})
+            # only modules this process already trusts and has imported: a name chosen by the
+            # student must not make the grader import (and run) anything new
+            module = sys.modules.get(tree["name"])
+            if module is not None:
+                return module
+            return Remote(self, {"id": -1, "type": f"module {tree['name']!r}"})
         return Remote(self, tree)
 
 

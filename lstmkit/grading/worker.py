@@ -19,8 +19,11 @@ from . import preflight as pf
 from .runner import answer_names, execute_notebook
 
 
-def copy_files(src, dest, skip_notebooks=True):
-    """Copy regular files of ``src`` into ``dest`` (never following symlinks); returns skipped links."""
+def copy_files(src, dest, skip_notebooks=True, max_bytes=None):
+    """Copy regular files of ``src`` into ``dest`` (never following symlinks).
+
+    Returns the relative paths left out: symbolic links, and files larger than ``max_bytes``.
+    """
     skipped = []
     for root, dirs, files in os.walk(src, followlinks=False):
         rel = os.path.relpath(root, src)
@@ -33,6 +36,9 @@ def copy_files(src, dest, skip_notebooks=True):
                 skipped.append(os.path.normpath(os.path.join(rel, name)))
                 continue
             if skip_notebooks and name.endswith(".ipynb"):
+                continue
+            if max_bytes is not None and os.path.getsize(path) > max_bytes:
+                skipped.append(os.path.normpath(os.path.join(rel, name)))
                 continue
             target = os.path.join(dest, rel, name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -59,9 +65,9 @@ def grade(job):
         trusted = os.path.join(job["scratch"], "trusted-" + name)
         os.makedirs(scratch)
         os.makedirs(trusted)
-        links = copy_files(job["submission_dir"], scratch)
-        if links:
-            result["notes"].append(f"ignored symbolic links {links}")
+        left_out = copy_files(job["submission_dir"], scratch, max_bytes=spec.get("max_file_bytes"))
+        if left_out:
+            result["notes"].append(f"{name}.ipynb: left out symbolic links or oversized files {left_out}")
         copy_files(spec["release_dir"], scratch)  # what students were given, never the source
         copy_files(spec["source_dir"], trusted)
         roles = {c["grade_id"]: c["role"] for c in nb_spec["cells"]}
