@@ -13,6 +13,9 @@ Run nbgrader with the virtualenv's bin/ on PATH (it calls `alembic` through PATH
 import os
 import secrets
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "lstm-course"
@@ -44,5 +47,10 @@ c.Execute.skip_cells_with_tag = "skip-" + secrets.token_hex(16)
 
 # Test cells whose last line is an expression would be read as partial credit: ours end in calls
 # that return None. Student-written answers are graded by hand in the formgrader.
+# Feedback shows each test cell without its hidden part (nbgrader would otherwise print the hidden tests
+# in the feedback, nbgrader #917). The traceback of a failing hidden test still shows the lines around the
+# failure, which tells the student which case failed.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

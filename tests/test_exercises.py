@@ -12,6 +12,7 @@
 """
 import csv
 import functools
+import html
 import importlib
 import json
 import os
@@ -245,9 +246,20 @@ def test_wrong_submission_loses_exactly_its_points(assignment, mistake):
 def test_feedback_and_csv_export():
     course, scores, _ = graded_course("rnn_limits")
     nbgrader(course, "generate_feedback", "rnn_limits", "--force")
+    hidden = [line.strip() for c in source_notebook("rnn_limits").cells for line in region(c.source, *MARKERS[2:])
+              if "checks." in line]
+    texts = {}
     for student in scores:
-        html = (course / "feedback" / student / "rnn_limits" / "rnn_limits.html").read_text()
-        assert "test_rnn_step_forward" in html or "rnn_step_forward" in html
+        page = (course / "feedback" / student / "rnn_limits" / "rnn_limits.html").read_text()
+        texts[student] = html.unescape(re.sub(r"<[^>]+>", "", page))
+        assert "checks.check_rnn_step_forward(rnn_step_forward)" in texts[student]
+        assert "Hidden tests: rnn_step_forward" in texts[student]
+    # The hidden tests are not listed in the feedback; the traceback of a failing one shows the failing line.
+    assert len(hidden) >= 8
+    assert "HIDDEN TESTS" not in texts["solution"]
+    assert not [line for line in hidden if line in texts["solution"]]
+    failing = "checks.check_hidden_gradient_norms(hidden_gradient_norms, steps=7, seed=14, dtype=np.float32)"
+    assert failing in hidden and failing in texts["wrong-norms_always_float64"]
     nbgrader(course, "export", "--to=grades.csv")
     with open(course / "grades.csv") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == "rnn_limits"}
