@@ -407,6 +407,20 @@ def _toggle(description, options):
     return widgets.ToggleButtons(options=list(options), description=description, style=_STYLE)
 
 
+def _show(control, value):
+    """Put value on a control (a slider widens its range to hold it, rather than clip it); returns the name of
+    the control's attribute that holds the value ('value', or 'index' for toggle buttons)."""
+    if isinstance(control, widgets.ToggleButtons):
+        control.index = value
+        return "index"
+    if value > control.max:
+        control.max = value
+    if value < control.min:
+        control.min = value
+    control.value = value
+    return "value"
+
+
 class Explorer(widgets.VBox):
     """Controls tied to a view with jslink (live without a kernel), values readable and settable.
 
@@ -437,8 +451,7 @@ class Explorer(widgets.VBox):
         controls = self._controls()
         links = []
         for name, control in controls.items():
-            attr = "index" if isinstance(control, widgets.ToggleButtons) else "value"
-            setattr(control, attr, getattr(view, name))
+            attr = _show(control, getattr(view, name))
             links.append(widgets.jslink((control, attr), (view, name)))
         super().__init__(children=[self._layout(controls), view])
         self.view, self.controls, self._links = view, controls, links
@@ -463,8 +476,7 @@ class Explorer(widgets.VBox):
             setattr(self.view, name, value)
             control = self.controls.get(name)
             if control is not None:
-                attr = "index" if isinstance(control, widgets.ToggleButtons) else "value"
-                setattr(control, attr, getattr(self.view, name))
+                _show(control, getattr(self.view, name))
 
     def values(self):
         """What the view shows for the current values, computed in numpy with lstmkit."""

@@ -352,6 +352,8 @@ def test_explorer_values_are_readable_and_settable():
     assert ex.x == 0.25 and ex.controls["x"].value == 0.25
     ex.c_prev = -1.5
     assert ex.view.c_prev == -1.5 and ex.controls["c_prev"].value == -1.5
+    ex.x = 7.0                                       # beyond the slider's range: the slider widens, no clipping
+    assert ex.controls["x"].value == 7.0 and ex.controls["x"].max == 7.0 and ex.values()["a_i"] == 7.0
     assert ex.values() == W.gate_values(ex.state())
     sw = W.VariantSwitch()
     sw.variant = "gru"
