@@ -256,7 +256,10 @@ def serve(shell, fd_in, fd_out):
         if os.getpid() != MAIN_PID:  # a fork of the student's code reached the loop
             os._exit(0)
         try:
-            wire.write_frame(fd_out, dict(reply, seq=request.get("seq")), blobs)
+            try:
+                wire.write_frame(fd_out, dict(reply, seq=request.get("seq")), blobs)
+            except wire.WireError as exc:  # e.g. a result too large to send: report it instead
+                wire.write_frame(fd_out, {"seq": request.get("seq"), "error": error_info(exc)})
         except KeyboardInterrupt:
             continue
         except (OSError, wire.WireError):

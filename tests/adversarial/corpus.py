@@ -331,6 +331,14 @@ CASES = [
          then(answers(**ZERO), append("answer_rnn", attempt(
              STEAL_FROM.format(path="{COURSE}/submitted/control_perfect/ps1/lstm_gate.ipynb"), "pass"))),
          "graded", ALL_TESTS, output="blocked: FileNotFoundError"),
+    Case("tamper_forged_reply", "tamper",
+         good_then(prepend("answer_rnn", "import json, os, sys\n"
+                                         "fd = json.loads(sys.argv[1])['fd_out']\n"
+                                         "os.write(fd, (5).to_bytes(4, 'big') + b'{\"ok\"')")),
+         "error", {"test_rnn", "test_dtype"}, "the kernel broke the protocol"),
+    Case("tamper_oversized_result", "tamper",
+         answers(answer_sigmoid="def sigmoid(x):\n    return np.zeros(40_000_000)"),
+         "graded", {"test_sigmoid", "test_gates"}),
     Case("tamper_network", "tamper",
          good_then(append("answer_rnn", attempt(
              "import socket\nsocket.create_connection(('151.101.0.223', 443), timeout=3)", "pass"))),
