@@ -2,8 +2,8 @@
 
 A local Jupyter server (127.0.0.1, random token) opens a notebook that displays a gate explorer; the test runs
 it, drags a slider and checks: the view shows lstmkit's numbers for the new value, the kernel received the value
-(the Python side reads it), and a value set from Python moves the view. Requests outside loopback are blocked
-and must not happen.
+(the Python side reads it), and a value set from Python moves the view; the three other explorers render there
+too, with lstmkit's numbers. Requests outside loopback are blocked and must not happen.
 """
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ CELLS = [
     'import json\nruns = globals().get("runs", 0) + 1\n'
     'print("KERNEL " + json.dumps({"run": runs, "x": ex.x, "values": ex.values()}))',
     "ex.x = -0.75",
+    "from lstmkit.widgets import MemoryExplorer, VanishingExplorer, VariantSwitch\n"
+    "display(MemoryExplorer(), VanishingExplorer(), VariantSwitch())",
 ]
+OTHERS = {"memory-explorer": (W.MemoryExplorer, W.memory_values),
+          "vanishing-explorer": (W.VanishingExplorer, W.vanishing_values),
+          "variant-switch": (W.VariantSwitch, W.variant_values)}
 
 
 def free_port():
@@ -159,6 +164,13 @@ def test_gate_explorer_live_with_a_kernel(lab_server, offline_page):
                            timeout=30000)
     assert slider(page, "input x").locator(".widget-readout").inner_text().replace("\u2212", "-") == "-0.75"
     check_view_against_numpy(root.evaluate(READ_VIEW), "gate-explorer", W.gate_values, {})
+
+    # the other three explorers render there too, with lstmkit's numbers for their default values
+    run_cell(page, 3)
+    for kind, (cls, twin) in OTHERS.items():
+        other = page.locator(f".lk-root[data-explorer={kind}]")
+        other.wait_for(timeout=60000)
+        check_view_against_numpy(other.evaluate(READ_VIEW), kind, twin, cls().state())
 
     assert log.blocked == [], f"requests outside loopback: {log.blocked}"
     # jupytext 1.19's JupyterLab extension needs JupyterLab >= 4.4.9; in the pinned 4.2.7 it fails to load
