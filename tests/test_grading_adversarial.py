@@ -119,3 +119,17 @@ def test_rerun_gives_the_same_result(run):
     for row in rows:
         assert row == run["rows"][row["student"]]
         assert test_cell_scores(run["course"], row["student"]) == before[row["student"]]
+
+
+def test_nbgrader_feedback_and_export_read_the_result(run):
+    from grading_helpers import nbgrader
+
+    course = run["course"]
+    nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", "control_partial")
+    assert os.path.exists(os.path.join(course, "feedback", "control_partial", ASSIGNMENT, "lstm_gate.html"))
+    nbgrader(course, "export", "--to", os.path.join(course, "export.csv"))
+    with open(os.path.join(course, "export.csv")) as fh:
+        exported = {r["student_id"]: float(r["raw_score"]) for r in csv.DictReader(fh)}
+    for name, row in run["rows"].items():
+        if row["status"] != "rejected":
+            assert exported[name] == row["score"]

@@ -500,8 +500,6 @@ def execute_notebook(nb, roles, answers, scratch, trusted_dir, limits):
     describing timeouts and kernel deaths; an empty list means a clean run.
     """
     events = []
-    start = time.monotonic()
-    nb_deadline = start + limits["notebook_timeout"]
     out_limit = limits["output_limit"]
     try:
         kernel = StudentKernel(scratch, limits["rlimits"], limits["uid"], out_limit,
@@ -509,6 +507,7 @@ def execute_notebook(nb, roles, answers, scratch, trusted_dir, limits):
     except KernelDied as exc:
         kernel = None
         events.append(f"the student's kernel did not start: {exc}")
+    nb_deadline = time.monotonic() + limits["notebook_timeout"]  # the clock starts with a ready kernel
     context = TrustedContext(kernel, answers, trusted_dir)
     try:
         for index, cell in enumerate(nb.cells, start=1):
