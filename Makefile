@@ -27,8 +27,9 @@ install: $(VENV)/.installed _offline/.vendored
 
 book: install
 	$(PY) tools/sync_notebooks.py
-	@# The execution cache is keyed on the pages' code only: drop it when lstmkit changed since.
-	@if [ -f _build/.jupyter_cache/global.db ] && [ -n "$$(find lstmkit -name '*.py' -newer _build/.jupyter_cache/global.db -print -quit)" ]; then \
+	@# The execution cache is keyed on the pages' code only: drop it when lstmkit (its Python or the
+	@# explorers' front-end files, saved into the pages' widget state) changed since.
+	@if [ -f _build/.jupyter_cache/global.db ] && [ -n "$$(find lstmkit -type f \( -name '*.py' -o -name '*.js' -o -name '*.css' \) -newer _build/.jupyter_cache/global.db -print -quit)" ]; then \
 	  echo "lstmkit changed: re-executing every page"; rm -rf _build/.jupyter_cache _build/.doctrees; fi
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	test -f _build/html/index.html
@@ -58,7 +59,7 @@ autograde: $(VENV)/.installed         ## grade every submission in submitted/<st
 	for a in $(ASSIGNMENTS); do \
 	  if ls submitted/*/$$a >/dev/null 2>&1; then $(NBGRADER) autograde $$a --force || exit 1; fi; done
 
-feedback: $(VENV)/.installed          ## autograded/ -> feedback/ (HTML per student; hidden tests appear in it)
+feedback: $(VENV)/.installed          ## autograded/ -> feedback/ (HTML per student, test cells without their hidden part)
 	for a in $(ASSIGNMENTS); do \
 	  if ls autograded/*/$$a >/dev/null 2>&1; then $(NBGRADER) generate_feedback $$a --force || exit 1; fi; done
 
