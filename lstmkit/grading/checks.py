@@ -181,7 +181,8 @@ def check_structure(name, found, expected, dims=None):
                              f"{_fmt_shape(expected.shape)}{where}{hint}")
     if found.dtype != expected.dtype:
         raise AssertionError(f"{name} has dtype {found.dtype}, expected {expected.dtype}: keep the dtype of the "
-                             f"inputs (create new arrays with np.zeros_like or dtype=x.dtype)")
+                             f"inputs (create new arrays with np.zeros_like or dtype=x.dtype, and scale by Python "
+                             f"floats: a numpy float64 scalar turns float32 arrays into float64)")
     if not np.all(np.isfinite(found)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(found))[0])
         raise AssertionError(f"{name} contains {found[bad]} at index {bad}")
