@@ -260,12 +260,18 @@ def test_feedback_and_csv_export():
     assert not [line for line in hidden if line in texts["solution"]]
     failing = "checks.check_hidden_gradient_norms(hidden_gradient_norms, steps=7, seed=14, dtype=np.float32)"
     assert failing in hidden and failing in texts["wrong-norms_always_float64"]
+    # A written answer graded by hand, the way the README shows, counts in the export.
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.find_grade("answer_vanishing", "rnn_limits", "rnn_limits", "solution").manual_score = 1.5
+        gb.db.commit()
     nbgrader(course, "export", "--to=grades.csv")
     with open(course / "grades.csv") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == "rnn_limits"}
     assert set(rows) == set(scores)
     for student, cells in scores.items():
-        assert float(rows[student]["raw_score"]) == pytest.approx(sum(v[0] or 0 for v in cells.values()))
+        by_hand = 1.5 if student == "solution" else 0.0
+        assert float(rows[student]["raw_score"]) == pytest.approx(sum(v[0] or 0 for v in cells.values()) + by_hand)
         assert float(rows[student]["max_score"]) == pytest.approx(sum(v[1] for v in cells.values()))
 
 
