@@ -1,13 +1,14 @@
-"""The hardened autograder on a real assignment of the course (solutions/gates).
+"""The hardened autograder on the course's real assignments (solutions/).
 
-The reference solution must earn every automatic point (the written answers
-wait for a person: ``needs_manual``), the untouched release none, and each
-known mistake of tests/exercise_fixtures/gates.py must lose exactly the test
-cells it names, with its message in the feedback. This also checks that the
-tests' switch-off of lstmkit's reference implementations reaches the
-student's sandboxed kernel ("forward_through_lstmkit_layer").
+For each assignment the reference solution must earn every automatic point
+(the written answers wait for a person: ``needs_manual``), the untouched
+release none, and each known mistake of tests/exercise_fixtures/ must lose
+exactly the test cells it names, with its message in the feedback. This also
+checks that the tests' switch-off of lstmkit's reference implementations
+reaches the student's sandboxed kernel (e.g. gates' "forward_through_lstmkit_layer").
 """
 
+import importlib
 import os
 import re
 import shutil
@@ -18,17 +19,21 @@ import pytest
 from grading_helpers import LIMITS, nbgrader
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ASSIGNMENT = "gates"
+ASSIGNMENTS = [a for a in ("rnn_limits", "gates", "cell_state", "variants", "reber")
+               if os.path.exists(os.path.join(ROOT, "solutions", a, a + ".ipynb"))]
 
 if shutil.which("bwrap") is None:
     print("bubblewrap (bwrap) is not installed: the sandboxed grading tests are skipped")
     pytest.skip("bubblewrap is not installed", allow_module_level=True)
-if not os.path.exists(os.path.join(ROOT, "solutions", ASSIGNMENT, ASSIGNMENT + ".ipynb")):
-    pytest.skip("the gates assignment is not in this checkout", allow_module_level=True)
-
-from exercise_fixtures.gates import SUBMISSIONS  # noqa: E402
 
 from lstmkit.grading import batch  # noqa: E402
+
+
+def mistakes(assignment):
+    return importlib.import_module(f"exercise_fixtures.{assignment}").SUBMISSIONS
+
+
+CASES = [(a, m) for a in ASSIGNMENTS for m in sorted(mistakes(a))]
 
 
 def strip_markers(source):
@@ -50,55 +55,68 @@ def answers_filled(release, source, overrides=None):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    """All assignments graded in one course: {assignment: (course, rows by student)}."""
     course = str(tmp_path_factory.mktemp("real") / "course")
     os.makedirs(course)
     shutil.copy(os.path.join(ROOT, "nbgrader_config.py"), course)
-    for folder in ("solutions", "exercises"):
-        shutil.copytree(os.path.join(ROOT, folder, ASSIGNMENT), os.path.join(course, folder, ASSIGNMENT))
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    release = nbformat.read(os.path.join(course, "exercises", ASSIGNMENT, ASSIGNMENT + ".ipynb"), 4)
-    source = nbformat.read(os.path.join(course, "solutions", ASSIGNMENT, ASSIGNMENT + ".ipynb"), 4)
-    students = {"solution": answers_filled(release, source), "untouched": release}
-    for name, mistake in SUBMISSIONS.items():
-        students[name] = answers_filled(release, source, mistake["cells"])
-    for name, nb in students.items():
-        folder = os.path.join(course, "submitted", name, ASSIGNMENT)
-        os.makedirs(folder)
-        nbformat.write(nb, os.path.join(folder, ASSIGNMENT + ".ipynb"))
-    limits = dict(LIMITS, cell_timeout=60.0, notebook_timeout=300.0, memory_mb=2048)
-    rows = batch.autograde(course, ASSIGNMENT, workers=2, log=lambda *a: None, **limits)
-    return course, {r["student"]: r for r in rows}
+    results = {}
+    for assignment in ASSIGNMENTS:
+        for folder in ("solutions", "exercises"):
+            shutil.copytree(os.path.join(ROOT, folder, assignment), os.path.join(course, folder, assignment))
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        name = assignment + ".ipynb"
+        release = nbformat.read(os.path.join(course, "exercises", assignment, name), 4)
+        source = nbformat.read(os.path.join(course, "solutions", assignment, name), 4)
+        students = {"solution": answers_filled(release, source), "untouched": release}
+        for mistake, spec in mistakes(assignment).items():
+            students[mistake] = answers_filled(release, source, spec["cells"])
+        for student, nb in students.items():
+            folder = os.path.join(course, "submitted", student, assignment)
+            os.makedirs(folder)
+            nbformat.write(nb, os.path.join(folder, name))
+        limits = dict(LIMITS, cell_timeout=120.0, notebook_timeout=600.0, memory_mb=2048)
+        rows = batch.autograde(course, assignment, workers=2, students=sorted(students),
+                               log=lambda *a: None, **limits)
+        results[assignment] = {r["student"]: r for r in rows}
+    return course, results
 
 
-def cell_grades(course, student):
+def cell_grades(course, assignment, student):
     from nbgrader.api import Gradebook
 
     with Gradebook("sqlite:///" + os.path.join(course, "gradebook.db"), "lstm-course") as gb:
-        notebook = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        notebook = gb.find_submission_notebook(assignment, assignment, student)
         return {g.name: (g.auto_score, g.max_score) for g in notebook.grades if g.cell_type == "code"}
 
 
-def test_solution_gets_every_automatic_point(graded):
-    course, rows = graded
-    assert rows["solution"]["status"] == "needs_manual"
-    grades = cell_grades(course, "solution")
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_gets_every_automatic_point(graded, assignment):
+    course, results = graded
+    row = results[assignment]["solution"]
+    assert row["status"] == "needs_manual", row["reason"]
+    grades = cell_grades(course, assignment, "solution")
     assert grades and all(score == top for score, top in grades.values()), grades
-    assert rows["solution"]["score"] == sum(top for _, top in grades.values())
+    assert row["score"] == sum(top for _, top in grades.values())
 
 
-def test_untouched_release_scores_zero(graded):
-    course, rows = graded
-    assert (rows["untouched"]["status"], rows["untouched"]["score"]) == ("graded", 0.0)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_scores_zero(graded, assignment):
+    course, results = graded
+    row = results[assignment]["untouched"]
+    assert (row["status"], row["score"]) == ("graded", 0.0), row["reason"]
 
 
-@pytest.mark.parametrize("mistake", sorted(SUBMISSIONS))
-def test_known_mistake_loses_exactly_its_cells(graded, mistake):
-    course, rows = graded
-    assert rows[mistake]["status"] == "needs_manual"
-    grades = cell_grades(course, mistake)
+@pytest.mark.parametrize("assignment,mistake", CASES, ids=[f"{a}-{m}" for a, m in CASES])
+def test_known_mistake_loses_exactly_its_cells(graded, assignment, mistake):
+    course, results = graded
+    spec = mistakes(assignment)[mistake]
+    assert results[assignment][mistake]["status"] == "needs_manual", results[assignment][mistake]["reason"]
+    grades = cell_grades(course, assignment, mistake)
     lost = {name for name, (score, top) in grades.items() if score != top}
-    assert lost == set(SUBMISSIONS[mistake]["loses"])
+    assert lost == set(spec["loses"])
     assert all(grades[name][0] == 0 for name in lost)
-    nb = nbformat.read(os.path.join(course, "autograded", mistake, ASSIGNMENT, ASSIGNMENT + ".ipynb"), 4)
+    path = os.path.join(course, "autograded", mistake, assignment, assignment + ".ipynb")
+    nb = nbformat.read(path, 4)
     shown = " ".join(str(o.get("evalue", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert SUBMISSIONS[mistake]["message"] in shown
+    if spec.get("message"):
+        assert spec["message"] in shown
