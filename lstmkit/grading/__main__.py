@@ -20,7 +20,9 @@ def build_parser():
     auto.add_argument("--csv", default=None, help="report path (default grades-ASSIGNMENT.csv)")
     auto.add_argument("--student", action="append", default=None,
                       help="grade only this student (repeatable)")
-    auto.add_argument("--cell-timeout", type=float, default=DEFAULT_LIMITS["cell_timeout"])
+    auto.add_argument("--cell-timeout", type=float, default=None,
+                      help="seconds per cell (default: c.Execute.timeout of nbgrader_config.py, else "
+                           f"{DEFAULT_LIMITS['cell_timeout']:g})")
     auto.add_argument("--notebook-timeout", type=float, default=DEFAULT_LIMITS["notebook_timeout"])
     auto.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS["memory_mb"])
     auto.add_argument("--nproc", type=int, default=DEFAULT_LIMITS["nproc"])

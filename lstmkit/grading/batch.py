@@ -44,7 +44,7 @@ FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
 UID_BASE = 61000
 
 DEFAULT_LIMITS = {
-    "cell_timeout": 30.0,        # seconds per cell (and per test cell)
+    "cell_timeout": 30.0,        # seconds per cell and test cell (c.Execute.timeout when configured)
     "notebook_timeout": 300.0,   # seconds for a whole notebook
     "memory_mb": 2048,           # RLIMIT_AS of the student's kernel
     "nproc": 64,                 # RLIMIT_NPROC (processes and threads of the sandbox uid)
@@ -131,8 +131,11 @@ class WorkerSlot:
 def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox=True,
               log=print, **limits):
     """Grade ``assignment`` for every student under ``submitted/``; returns the CSV rows."""
-    options = dict(DEFAULT_LIMITS, **{k: v for k, v in limits.items() if v is not None})
-    coursedir, _ = course_mod.load_course(root)
+    coursedir, config = course_mod.load_course(root)
+    defaults = dict(DEFAULT_LIMITS)
+    if "timeout" in config.Execute and isinstance(config.Execute.timeout, (int, float)):
+        defaults["cell_timeout"] = float(config.Execute.timeout)  # nbgrader's own per-cell limit
+    options = dict(defaults, **{k: v for k, v in limits.items() if v is not None})
     if sandbox:
         from .sandbox import bwrap_path
 
