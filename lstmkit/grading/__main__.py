@@ -26,6 +26,7 @@ def build_parser():
     auto.add_argument("--notebook-timeout", type=float, default=DEFAULT_LIMITS["notebook_timeout"])
     auto.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS["memory_mb"])
     auto.add_argument("--nproc", type=int, default=DEFAULT_LIMITS["nproc"])
+    auto.add_argument("--disk-mb", type=int, default=DEFAULT_LIMITS["disk_mb"])
     auto.add_argument("--output-limit", type=int, default=DEFAULT_LIMITS["output_limit"])
     auto.add_argument("--no-sandbox", action="store_true",
                       help="run without bubblewrap (only for trusted submissions)")
@@ -61,7 +62,8 @@ def main(argv=None):
         rows = autograde(os.getcwd(), args.assignment, workers=args.workers, csv_path=csv_path,
                          students=args.student, sandbox=not args.no_sandbox,
                          cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                         memory_mb=args.memory_mb, nproc=args.nproc, output_limit=args.output_limit)
+                         memory_mb=args.memory_mb, nproc=args.nproc, output_limit=args.output_limit,
+                         disk_mb=args.disk_mb)
     except (CourseError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

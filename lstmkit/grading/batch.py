@@ -49,6 +49,7 @@ DEFAULT_LIMITS = {
     "memory_mb": 2048,           # RLIMIT_AS of the student's kernel
     "nproc": 64,                 # RLIMIT_NPROC (processes and threads of the sandbox uid)
     "fsize_mb": 64,              # largest file the student's code may write
+    "disk_mb": 256,              # size of the sandbox's scratch folder (and of its /tmp)
     "output_limit": 20000,       # characters of output kept per cell
 }
 
@@ -60,6 +61,7 @@ def kernel_limits(options, slot, sandbox):
         "output_limit": int(options["output_limit"]),
         "sandbox": sandbox,
         "uid": UID_BASE + slot,
+        "disk_bytes": int(options["disk_mb"]) * 1024 * 1024,
         "rlimits": {"as": int(options["memory_mb"]) * 1024 * 1024, "nproc": int(options["nproc"]),
                     "fsize": int(options["fsize_mb"]) * 1024 * 1024, "nofile": 256, "core": 0},
     }

@@ -73,9 +73,9 @@ class StudentCodeError(Exception):
 class StudentKernel:
     """Client side of the pipe protocol; one per notebook."""
 
-    def __init__(self, scratch, limits, uid, output_limit, use_sandbox=True):
+    def __init__(self, scratch, limits, uid, output_limit, use_sandbox=True, disk_bytes=256 * 1024 * 1024):
         self.proc, self.fd_out, self.fd_in = sandbox.start_kernel(
-            scratch, limits, uid, output_limit, sandbox=use_sandbox)
+            scratch, limits, uid, output_limit, sandbox=use_sandbox, disk_bytes=disk_bytes)
         self.dead = None
         self.output_limit = output_limit
         self.seq = 0
@@ -503,7 +503,8 @@ def execute_notebook(nb, roles, answers, scratch, trusted_dir, limits):
     out_limit = limits["output_limit"]
     try:
         kernel = StudentKernel(scratch, limits["rlimits"], limits["uid"], out_limit,
-                               use_sandbox=limits["sandbox"])
+                               use_sandbox=limits["sandbox"],
+                               disk_bytes=limits.get("disk_bytes", 256 * 1024 * 1024))
     except KernelDied as exc:
         kernel = None
         events.append(f"the student's kernel did not start: {exc}")

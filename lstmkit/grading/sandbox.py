@@ -2,16 +2,17 @@
 
 The sandbox sees only what it needs to run Python: the system's ``/usr``, the
 Python installation, the virtual environment, the ``lstmkit`` package (all
-read-only) and one scratch folder (read-write) holding a copy of the student's
-files and the assignment's data. The course directory, the source notebooks,
+read-only) and a scratch folder: a size-limited tmpfs filled, when the kernel
+starts, with a copy of the student's files and the assignment's data. The course directory, the source notebooks,
 the hidden tests, the other submissions and the gradebook are simply absent.
 Network, PIDs, IPC and hostname are private (``--unshare-net``, ``-pid``,
 ``-ipc``, ``-uts``), so there is no network at all and the kernel cannot see
 or signal any process outside. ``--die-with-parent`` ties the sandbox to the
 grading worker: killing the worker tears the whole PID namespace down.
 
-When the grader runs as root, the kernel keeps only the capabilities to change
-uid, lowers its resource limits and switches to an unprivileged uid (one per
+When the grader runs as root, the kernel keeps only the capabilities to hand
+its scratch files over and change uid (all of them vanish with the switch),
+lowers its resource limits and switches to an unprivileged uid (one per
 worker slot), so ``RLIMIT_NPROC`` really bounds its processes; root would be
 exempt.
 """
@@ -24,6 +25,7 @@ import subprocess
 import sys
 
 SCRATCH = "/scratch"
+SEED = "/seed"
 ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
              "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/fonts", "/etc/alternatives"]
 
@@ -73,12 +75,18 @@ def _dirs_for(path, made):
     return args
 
 
-def bwrap_command(scratch, python_args, as_root):
-    """The full bwrap command line that runs ``python_args`` with ``scratch`` at /scratch."""
+def bwrap_command(scratch, python_args, as_root, disk_bytes=256 * 1024 * 1024):
+    """The full bwrap command line that runs ``python_args``.
+
+    ``scratch`` (on the host) is visible read-only at /seed; /scratch and /tmp
+    are size-limited tmpfs (``disk_bytes`` each), so the student's code cannot
+    fill the host's disk. The kernel copies /seed into /scratch at start.
+    """
     args = [bwrap_path(), "--die-with-parent", "--new-session", "--clearenv",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if as_root:
-        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                 "--cap-add", "CAP_CHOWN"]
     else:
         args += ["--unshare-user"]
     args += ["--ro-bind", "/usr", "/usr"]
@@ -93,8 +101,10 @@ def bwrap_command(scratch, python_args, as_root):
             args += _dirs_for(path, made) + ["--ro-bind", path, path]
     for path in read_only_paths():
         args += _dirs_for(path, made) + ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", scratch, SCRATCH, "--chdir", SCRATCH]
+    size = str(int(disk_bytes))
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp",
+             "--ro-bind", scratch, SEED, "--perms", "0755", "--size", size, "--tmpfs", SCRATCH,
+             "--chdir", SCRATCH]
     env = {"HOME": SCRATCH, "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
@@ -109,7 +119,7 @@ def kernel_script():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "student_kernel.py")
 
 
-def start_kernel(scratch, limits, uid, output_limit, sandbox=True):
+def start_kernel(scratch, limits, uid, output_limit, sandbox=True, disk_bytes=256 * 1024 * 1024):
     """Start the student's kernel; returns ``(process, fd_to_kernel, fd_from_kernel)``.
 
     ``limits`` maps ``as``, ``nproc``, ``fsize``, ``nofile``, ``cpu`` to numbers
@@ -121,16 +131,11 @@ def start_kernel(scratch, limits, uid, output_limit, sandbox=True):
     as_root = os.geteuid() == 0
     config = {"fd_in": to_kernel_r, "fd_out": from_kernel_w, "limits": limits,
               "uid": uid if (as_root and sandbox) else None, "output_limit": output_limit,
-              "scratch": SCRATCH if sandbox else scratch}
+              "scratch": SCRATCH if sandbox else scratch, "seed": SEED if sandbox else None}
     python_args = [sys.executable, "-I", kernel_script(), json.dumps(config)]
     if sandbox:
-        if as_root:
-            os.chown(scratch, uid, uid)
-            os.chmod(scratch, 0o711)  # bwrap enters it as root without CAP_DAC_OVERRIDE
-            for root, dirs, files in os.walk(scratch):
-                for name in dirs + files:
-                    os.lchown(os.path.join(root, name), uid, uid)
-        cmd = bwrap_command(scratch, python_args, as_root)
+        os.chmod(scratch, 0o755)  # read (as /seed) by the kernel's root without CAP_DAC_OVERRIDE
+        cmd = bwrap_command(scratch, python_args, as_root, disk_bytes)
         env = {}
     else:
         cmd, env = python_args, {"PATH": os.environ.get("PATH", ""), "MPLBACKEND": "Agg",

@@ -77,6 +77,20 @@ def apply_limits(limits):
             resource.setrlimit(table[name], (int(value), int(value)))
 
 
+def fill_scratch(seed, scratch, uid):
+    """Copy the student's files from the read-only seed into the writable scratch tmpfs."""
+    import shutil
+
+    if not seed or not os.path.isdir(seed):
+        return
+    shutil.copytree(seed, scratch, dirs_exist_ok=True, symlinks=True)
+    if os.getuid() == 0 and uid:
+        for root, dirs, files in os.walk(scratch):
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), uid, uid)
+        os.chown(scratch, uid, uid)
+
+
 def drop_privileges(uid):
     if os.getuid() == 0 and uid:
         os.setgroups([])
@@ -268,6 +282,7 @@ def serve(shell, fd_in, fd_out):
 
 def main():
     fd_in, fd_out = CONFIG["fd_in"], CONFIG["fd_out"]
+    fill_scratch(CONFIG.get("seed"), CONFIG["scratch"], CONFIG.get("uid"))
     apply_limits(CONFIG.get("limits", {}))
     drop_privileges(CONFIG.get("uid"))
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -274,6 +274,12 @@ CASES = [
                           "    children += 1\n"
                           "print('forked', children)")),
          "graded", set(), output="forked "),
+    Case("runtime_disk_fill", "runtime",
+         good_then(append("answer_gates", "n = 0\ntry:\n    while True:\n"
+                                          "        open(f'fill{n}.bin', 'wb').write(bytes(16 * 1024 ** 2))\n"
+                                          "        n += 1\nexcept OSError as exc:\n"
+                                          "    print('disk stopped:', exc.strerror)")),
+         "graded", set(), output="disk stopped: No space left on device"),
     Case("runtime_output_flood", "runtime",
          good_then(append("answer_sigmoid", "for i in range(300000):\n    print('flood' * 40)")),
          "graded", set(), output="more characters of output dropped"),
