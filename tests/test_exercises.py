@@ -219,6 +219,15 @@ def test_untouched_release_scores_zero_without_stopping_the_batch(assignment):
     first_test = next(k for k in auto if not k.endswith("_hidden"))
     errors = [o for o in outputs_of(notebooks["release"], first_test) if o.output_type == "error"]
     assert errors and errors[0].ename == "NotImplementedError"
+    # The release runs top to bottom too: exactly the test cells fail (autograde restores the hidden tests, so
+    # those fail as well), the set-up and try-it cells cope with unfinished functions, nothing reaches stderr.
+    for cell in notebooks["release"].cells:
+        if cell.cell_type != "code":
+            continue
+        meta = nbgrader_meta(cell)
+        failed = any(o.output_type == "error" for o in cell.outputs)
+        assert failed == bool(meta.get("grade")), f"{meta.get('grade_id')}: failed={failed}"
+        assert not any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs)
 
 
 WRONG = [(a, name) for a in ASSIGNMENTS for name in fixtures(a)]
