@@ -14,7 +14,14 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m lstmkit.grading",
                                      description="Hardened batch autograder for nbgrader courses.")
     sub = parser.add_subparsers(dest="command", required=True)
-    auto = sub.add_parser("autograde", help="grade every submission of an assignment")
+    auto = sub.add_parser(
+        "autograde", help="grade every submission of an assignment",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="statuses in the CSV:\n"
+               "  graded        every cell ran and every test was evaluated (reason: repairs made)\n"
+               "  needs_manual  graded; written answers wait for a person in the formgrader\n"
+               "  rejected      the pre-flight check refused the notebook; no grade recorded\n"
+               "  error         a limit was hit (time, killed or crashed kernel); score = tests passed")
     auto.add_argument("assignment")
     auto.add_argument("--workers", type=int, default=2, help="students graded at the same time (default 2)")
     auto.add_argument("--csv", default=None, help="report path (default grades-ASSIGNMENT.csv)")

@@ -102,7 +102,8 @@ class WorkerSlot:
         self.proc = None
 
     def grade(self, job, job_path, budget):
-        with open(job_path, "w") as fh:
+        # the job holds the hidden tests: readable by the grader only
+        with open(os.open(job_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
             json.dump(job, fh)
         if self.proc is None or self.proc.poll() is not None:
             self._start()

@@ -27,7 +27,10 @@ follows:
 
 So a patched numpy or checker only changes what the student's own functions
 compute, which is exactly what the tests measure; a lying return object
-arrives as an opaque proxy and fails the comparison. Limits of this design:
+arrives as an opaque proxy and fails the comparison. Warnings raised by the
+student's code during a call are raised again here, so a test that lets them
+through writes to stderr and scores zero, as under nbgrader (the course's
+checks turn numerical warnings into a failure with a message). Limits of this design:
 tests can only pass data to student code (not trusted callbacks), arrays
 cross by copy (in-place updates made by student code are not visible here),
 and ``isinstance`` or ``inspect`` on a student object sees the proxy.
@@ -430,7 +433,8 @@ class TrustedContext:
         cwd = os.getcwd()
         try:
             with _Alarm(timeout + GRACE + 3), contextlib.redirect_stdout(out), \
-                    contextlib.redirect_stderr(err):
+                    contextlib.redirect_stderr(err), warnings.catch_warnings():
+                warnings.simplefilter("default")  # the same warnings show in every cell, as in a kernel
                 os.chdir(self.workdir)
                 tree = ast.parse(to_python(source))
                 injected = self._student_names(tree, deadline)
