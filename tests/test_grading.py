@@ -199,3 +199,26 @@ def test_whole_notebook_time_limit_stops_the_rest():
     assert ran[0] and not ran[-1]  # 1.2 s cells: the third or fourth crosses the 3 s budget
     assert any("timed out" in e or "notebook exceeded its time limit of 3.0 s" in e for e in events), events
     assert "not run: the notebook ran out of time" in str(nb.cells[-1].outputs)
+
+
+@needs_bwrap
+def test_partial_credit_and_stderr_follow_nbgrader_rules(kernel):
+    import nbformat
+    from nbgrader.utils import determine_grade
+
+    from lstmkit.grading.runner import TrustedContext
+
+    run(kernel, "def noisy(x):\n    import warnings\n    warnings.warn('overflow', RuntimeWarning)\n    return x")
+    context = TrustedContext(kernel, {"noisy"}, tempfile.gettempdir())
+
+    def score(source):
+        cell = nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+            "grade": True, "solution": False, "locked": True, "points": 2, "grade_id": "t",
+            "schema_version": 3}})
+        cell.outputs, _ = context.run(source, 10, 1000)
+        return determine_grade(cell)[0]
+
+    assert score("x = 1\n0.75 * 2") == 1.5          # last expression: partial credit
+    assert score("assert noisy(3) == 3") == 0       # the student's warning reaches stderr
+    assert score("assert noisy(4) == 4") == 0       # ... in every cell that triggers it
+    assert score("y = 2") == 2

@@ -401,6 +401,10 @@ class _Alarm:
         return False
 
 
+def _show_on_stderr(message, category, filename, lineno, file=None, line=None):
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 class TrustedContext:
     """The namespace where instructor cells and tests run, next to the student's kernel."""
 
@@ -435,6 +439,7 @@ class TrustedContext:
             with _Alarm(timeout + GRACE + 3), contextlib.redirect_stdout(out), \
                     contextlib.redirect_stderr(err), warnings.catch_warnings():
                 warnings.simplefilter("default")  # the same warnings show in every cell, as in a kernel
+                warnings.showwarning = _show_on_stderr
                 os.chdir(self.workdir)
                 tree = ast.parse(to_python(source))
                 injected = self._student_names(tree, deadline)
