@@ -173,7 +173,4 @@ def test_gate_explorer_live_with_a_kernel(lab_server, offline_page):
         check_view_against_numpy(other.evaluate(READ_VIEW), kind, twin, cls().state())
 
     assert log.blocked == [], f"requests outside loopback: {log.blocked}"
-    # jupytext 1.19's JupyterLab extension needs JupyterLab >= 4.4.9; in the pinned 4.2.7 it fails to load
-    # with one console error that has nothing to do with the widgets. Any other error fails the test.
-    errors = [e for e in log.errors if "/lab/extensions/jupyterlab-jupytext/" not in e]
-    assert errors == [], errors
+    assert log.errors == [], log.errors
