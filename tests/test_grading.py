@@ -222,3 +222,41 @@ def test_partial_credit_and_stderr_follow_nbgrader_rules(kernel):
     assert score("assert noisy(3) == 3") == 0       # the student's warning reaches stderr
     assert score("assert noisy(4) == 4") == 0       # ... in every cell that triggers it
     assert score("y = 2") == 2
+
+
+@needs_bwrap
+def test_assignment_with_two_notebooks_and_a_written_answer(tmp_path):
+    import nbformat
+    from grading_helpers import make_course, nbgrader
+
+    from lstmkit.grading import batch
+
+    course = make_course(str(tmp_path / "course"))
+    nbgrader(course, "generate_assignment", "ps2", "--force")
+
+    def submit(student, answers, skip=()):
+        folder = os.path.join(course, "submitted", student, "ps2")
+        os.makedirs(folder)
+        for name in ("part_a", "part_b"):
+            if name in skip:
+                continue
+            nb = nbformat.read(os.path.join(course, "exercises", "ps2", name + ".ipynb"), 4)
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if gid in answers:
+                    cell.source = answers[gid]
+            nbformat.write(nb, os.path.join(folder, name + ".ipynb"))
+
+    good = {"answer_double": "def double(x):\n    return 2 * np.asarray(x)",
+            "answer_halve": "def halve(x):\n    return x / 2", "answer_forget": "It can reset the state."}
+    submit("both", good)
+    submit("half_wrong", dict(good, answer_halve="def halve(x):\n    return x // 2"))
+    submit("one_missing", good, skip=("part_b",))
+    rows = {r["student"]: r for r in batch.autograde(course, "ps2", workers=2, log=lambda *a: None)}
+    assert (rows["both"]["status"], rows["both"]["score"], rows["both"]["max_score"]) == ("needs_manual", 2, 4)
+    assert (rows["half_wrong"]["status"], rows["half_wrong"]["score"]) == ("needs_manual", 1)
+    assert rows["one_missing"]["status"] == "rejected"
+    assert rows["one_missing"]["reason"] == "part_b.ipynb is missing from the submission"
+    for student in ("both", "half_wrong"):
+        for name in ("part_a", "part_b"):
+            assert os.path.exists(os.path.join(course, "autograded", student, "ps2", name + ".ipynb"))
