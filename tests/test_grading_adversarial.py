@@ -133,3 +133,13 @@ def test_nbgrader_feedback_and_export_read_the_result(run):
     for name, row in run["rows"].items():
         if row["status"] != "rejected":
             assert exported[name] == row["score"]
+
+
+def test_fork_bomb_was_stopped_by_the_process_limit(run):
+    import re
+
+    path = os.path.join(run["course"], "autograded", "runtime_fork_bomb", ASSIGNMENT, "lstm_gate.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    text = " ".join(str(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    forked = int(re.search(r"forked (\d+)", text).group(1))
+    assert 0 < forked < LIMITS["nproc"]  # 500 were attempted
