@@ -206,7 +206,7 @@ def pytest_terminal_summary(terminalreporter):
     if _browser_skips:
         reasons = sorted({r.replace("Skipped: ", "") for _, r in _browser_skips})
         terminalreporter.section("browser tests NOT run", sep="!", red=True, bold=True)
-        terminalreporter.line(f"{len(_browser_skips)} browser test(s) were skipped, so the widgets were NOT "
+        terminalreporter.line(f"{len(_browser_skips)} browser test(s) were skipped, so the widgets and the nbgrader front ends were NOT "
                               f"checked in a real browser:")
         for r in reasons:
             terminalreporter.line(f"  - {r}")

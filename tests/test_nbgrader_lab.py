@@ -284,9 +284,9 @@ def test_formgrader_opens_from_jupyterlab(tmp_path, serve, offline_page):
     assert row.locator("td.written-score").inner_text().split() == ["0", "/", f"{answer_points:g}"]
     assert row.locator("td.needs-manual-grade").get_attribute("data-search") == "needs manual grade"
 
-    # JupyterLab, the formgrader's panel and its gradebook pages load everything from the server itself
-    assert log.blocked == [], f"requests outside loopback: {log.blocked}"
-    assert log.errors == [], log.errors
+    # JupyterLab, the formgrader's panel and its gradebook pages load everything from the server itself,
+    # except nbgrader's MathJax 2 request (see below), which some formgrader pages may already have sent
+    assert set(log.blocked) <= {MATHJAX_CDN}, f"requests outside loopback: {log.blocked}"
 
     # manual grading: type a score for the written answer in the submission's page; it lands in the gradebook
     row.locator("td.name a.name-hidden").click()
@@ -308,7 +308,7 @@ def test_formgrader_opens_from_jupyterlab(tmp_path, serve, offline_page):
     # without a URL, so it always asks cdnjs for MathJax 2.7.7 (HTMLExporter.mathjax_url is not used). Blocked
     # here; offline, the equations of that page show as TeX source (and formgrade.js reports "MathJax is not
     # defined"), while grading works, as checked above. Nothing else may leave, and no other error may occur.
-    assert log.blocked == [MATHJAX_CDN], f"requests outside loopback: {log.blocked}"
+    assert set(log.blocked) == {MATHJAX_CDN}, f"requests outside loopback: {log.blocked}"
     consequences = ("console.error: Failed to load resource: net::ERR_FAILED",
                     "pageerror: MathJax is not defined")
     assert [e for e in log.errors if not e.startswith(consequences)] == [], log.errors
