@@ -250,7 +250,7 @@ class LSTM(Recurrent):
         self.forget_bias = float(forget_bias)
         self.gates = lstm_gate_names(self.forget_gate, self.coupled)
         super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
-        self._layout = self._internal_layout()
+        self._mul, self._add = self._gate_scale()
 
     def _extra_params(self, rng):
         if "f" in self.gates:
@@ -269,61 +269,55 @@ class LSTM(Recurrent):
             raise ValueError("load_torch_state_dict: torch.nn.LSTM is the standard cell; expected "
                              "forget_gate=True, peepholes=False, coupled=False, got " + self._options_repr()[2:])
 
-    def _internal_layout(self):
-        """Row permutation and scale for the fused loop.
+    def _gate_scale(self):
+        """Row factors that let one tanh compute every gate of a step.
 
-        Inside forward/backward the gate blocks are reordered so that the sigmoid gates come first and the
-        candidate g last (i, f, o, g), and the sigmoid rows are scaled by 1/2: then one tanh over the whole
-        block computes every gate, because sigmoid(x) = (1 + tanh(x / 2)) / 2. The public weights keep the
-        order i, f, g, o.
+        sigmoid(x) = (1 + tanh(x / 2)) / 2. The rows of the sigmoid gates (i, f, o) are multiplied by 1/2
+        before the step's single tanh, whose output is then multiplied by ``mul`` and shifted by ``add``
+        (1/2 and 1/2 for the sigmoid gates, 1 and 0 for the candidate g). Returns mul, add, each (G*H,).
         """
-        H = self.hidden_size
-        order = tuple(n for n in ("i", "f", "o") if n in self.gates) + ("g",)
-        perm = np.concatenate([np.arange(H) + self.gates.index(n) * H for n in order])
-        scale = np.ones(len(order) * H, self.dtype)
-        scale[:-H] = 0.5
-        return order, perm, scale
+        mul = np.full(len(self.gates) * self.hidden_size, 0.5, self.dtype)
+        mul[self._block("g")] = 1
+        add = 1 - mul
+        add[self._block("g")] = 0
+        return mul, add
 
     def forward(self, X, state=None, mask=None):
         """X (T, B, D), state (h0, c0) each (B, H) or None, mask (T, B) bool or None
         -> H (T, B, H), (h_T, c_T)."""
         T, B, (h0, c0) = self._check_forward(X, state, mask)
         p, H = self.params, self.hidden_size
-        order, perm, scale = self._layout
-        nS = len(order) - 1                              # number of sigmoid gates
-        GH = len(order) * H
-        W_ih = p["weight_ih"][perm] * scale[:, None]
-        W_hhT = (p["weight_hh"][perm] * scale[:, None]).T
-        A = (X.reshape(T * B, -1) @ W_ih.T).reshape(T, B, GH)
-        A += (p["bias_ih"] + p["bias_hh"])[perm] * scale
+        mul, add = self._mul, self._add
+        GH = len(self.gates) * H
+        W_hhT = (p["weight_hh"] * mul[:, None]).T
+        A = (X.reshape(T * B, -1) @ (p["weight_ih"] * mul[:, None]).T).reshape(T, B, GH)
+        A += (p["bias_ih"] + p["bias_hh"]) * mul
         Hs = np.empty((T + 1, B, H), self.dtype)
         Cs = np.empty((T + 1, B, H), self.dtype)
         TC = np.empty((T, B, H), self.dtype)
         Hs[0], Cs[0] = h0, c0
-        peep, coupled, has_f = self.peepholes, self.coupled, "f" in order
-        so = slice((nS - 1) * H, nS * H)                 # o is the last sigmoid gate
-        s_if = slice(0, (nS - 1) * H)                    # i (and f)
+        peep, coupled, has_f = self.peepholes, self.coupled, "f" in self.gates
+        nif = 2 if has_f else 1                          # i (and f) are the first blocks
+        s_if, sg, so = slice(0, nif * H), self._block("g"), self._block("o")
         if peep:                                         # halved, like the rows they are added to
-            pp_if = 0.5 * np.concatenate([p["peep_" + n] for n in order[:nS - 1]]).reshape(nS - 1, H)
+            pp_if = 0.5 * np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H)
             pp_o = 0.5 * p["peep_o"]
         tmp = np.empty((B, GH), self.dtype)
-        sig = A[:, :, :nS * H]
         for t in range(T):
             a, c_prev, c = A[t], Cs[t], Cs[t + 1]
             np.matmul(Hs[t], W_hhT, out=tmp)
             a += tmp
-            if peep:
-                a[:, s_if].reshape(B, nS - 1, H)[...] += c_prev[:, None, :] * pp_if
+            if peep:                                     # i and f see c_{t-1}; o waits for c_t
+                a[:, s_if].reshape(B, nif, H)[...] += c_prev[:, None, :] * pp_if
                 np.tanh(a[:, s_if], out=a[:, s_if])
-                np.tanh(a[:, nS * H:], out=a[:, nS * H:])
+                np.tanh(a[:, sg], out=a[:, sg])
                 a[:, s_if] *= 0.5
                 a[:, s_if] += 0.5
             else:
                 np.tanh(a, out=a)
-                s_t = sig[t]
-                s_t *= 0.5
-                s_t += 0.5
-            i, g = a[:, :H], a[:, nS * H:]
+                a *= mul
+                a += add
+            i, g = a[:, :H], a[:, sg]
             if coupled:                                  # c = (1 - i) c_prev + i g = c_prev + i (g - c_prev)
                 np.subtract(g, c_prev, out=c)
                 c *= i
@@ -347,30 +341,31 @@ class LSTM(Recurrent):
             if mask is not None:
                 np.copyto(Hs[t + 1], Hs[t], where=~mask[t][:, None])
         out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
-        self._cache = dict(T=T, B=B, X=X, A=A, Hs=Hs, Cs=Cs, TC=TC, mask=mask, perm=perm)
-        self.activations = {n: A[..., k * H:(k + 1) * H] for k, n in enumerate(order)}
+        self._cache = dict(T=T, B=B, X=X, A=A, Hs=Hs, Cs=Cs, TC=TC, mask=mask)
+        self.activations = {n: A[..., self._block(n)] for n in self.gates}
         if coupled:
             self.activations["f"] = 1 - self.activations["i"]
         self.activations.update(c=Cs[1:], h=Hs[1:])
         return (out.copy() if mask is None else out), (Hs[T].copy(), Cs[T].copy())
 
     def _multipliers(self, A4, C_prev, TC):
-        """Per-step factors of the backward pass for a block of steps (k, B, G, H) in the internal layout.
+        """Per-step factors of the backward pass for a block of k steps; A4 is (k, B, G, H), gate order as
+        the weights.
 
         Returns M (k, B, G, H): the i, f and g slots multiply dL/dc_t, the o slot multiplies dL/dh_t;
         OT (k, B, H) = o (1 - tanh(c)^2), which turns dL/dh_t into a part of dL/dc_t; F (k, B, H) or None,
         the factor from dL/dc_t to dL/dc_{t-1} (f, or 1 - i when coupled, None for the 1997 cell).
         """
-        nS = A4.shape[2] - 1
-        I, O, Gc = A4[:, :, 0], A4[:, :, nS - 1], A4[:, :, nS]
+        kg, ko = self.gates.index("g"), self.gates.index("o")
+        I, O, Gc = A4[:, :, 0], A4[:, :, ko], A4[:, :, kg]
         M = A4 * (1 - A4)                                  # s (1 - s) in the sigmoid slots
         M[:, :, 0] *= (Gc - C_prev) if self.coupled else Gc
-        if nS == 3:
+        if "f" in self.gates:
             M[:, :, 1] *= C_prev
-        M[:, :, nS - 1] *= TC
-        M[:, :, nS] = (1 - Gc * Gc) * I
+        M[:, :, ko] *= TC
+        M[:, :, kg] = (1 - Gc * Gc) * I
         OT = O * (1 - TC * TC)
-        F = A4[:, :, 1] if nS == 3 else (1 - I if self.coupled else None)
+        F = A4[:, :, 1] if "f" in self.gates else (1 - I if self.coupled else None)
         return M, OT, F
 
     def backward(self, dH, d_state=None, truncate=None):
@@ -382,15 +377,15 @@ class LSTM(Recurrent):
         """
         T, B, (dh_next, dc_next) = self._check_backward(dH, d_state, truncate)
         cache, p, H = self._cache, self.params, self.hidden_size
-        A, Hs, Cs, TC, mask, perm = (cache[k] for k in ("A", "Hs", "Cs", "TC", "mask", "perm"))
-        G = A.shape[-1] // H
-        nS = G - 1
-        peep, has_f = self.peepholes, nS == 3
+        A, Hs, Cs, TC, mask = (cache[k] for k in ("A", "Hs", "Cs", "TC", "mask"))
+        G = len(self.gates)
+        ko = self.gates.index("o")
+        peep, nif = self.peepholes, (2 if "f" in self.gates else 1)
         A4 = A.reshape(T, B, G, H)
-        W_hh = p["weight_hh"][perm]
+        W_hh = p["weight_hh"]
         if peep:
             pp_o = p["peep_o"]
-            pp_if = np.concatenate([p["peep_i"]] + ([p["peep_f"]] if has_f else [])).reshape(nS - 1, H)
+            pp_if = np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H)
         dA = np.empty((T, B, G, H), self.dtype)
         # the multipliers are computed for blocks of steps small enough to stay in the CPU cache
         block = max(1, min(T, (1 << 18) // (B * G * H * A.itemsize)))
@@ -408,29 +403,25 @@ class LSTM(Recurrent):
                 dc = dh * OT[k]
                 dc += dc_next
                 if peep:                                 # o also sees the new c
-                    dc += dh * M[k, :, nS - 1] * pp_o
+                    dc += dh * M[k, :, ko] * pp_o
                 np.multiply(M[k], dc[:, None, :], out=da)
-                np.multiply(dh, M[k, :, nS - 1], out=da[:, nS - 1])
+                np.multiply(dh, M[k, :, ko], out=da[:, ko])
                 dc_next = dc if F is None else dc * F[k]
                 if peep:
-                    dc_next = dc_next + (da[:, :nS - 1] * pp_if).sum(1)
+                    dc_next = dc_next + (da[:, :nif] * pp_if).sum(1)
                 dh_next = da.reshape(B, G * H) @ W_hh
                 if mask is not None:
                     dh_next += carry_h
                     dc_next = dc_next + carry_c
                 if self._cut(t, truncate):
                     dh_next, dc_next = np.zeros_like(dh_next), np.zeros_like(dc_next)
-        g_ = self.grads
-        dA2 = dA.reshape(-1, G * H)
-        g_["weight_ih"][perm] = dA2.T @ cache["X"].reshape(-1, self.input_size)
-        g_["weight_hh"][perm] = dA2.T @ Hs[:-1].reshape(-1, H)
-        g_["bias_ih"][perm] = dA2.sum(0)
-        g_["bias_hh"][...] = g_["bias_ih"]
+        dA3 = dA.reshape(T, B, G * H)
+        dX = self._finish_backward(cache["X"], dA3, dA3, Hs[:-1])
         if peep:
-            g_["peep_o"][...] = (dA[:, :, nS - 1] * Cs[1:]).sum((0, 1))
-            for k, n in enumerate(("i", "f")[:nS - 1]):
+            g_ = self.grads
+            g_["peep_o"][...] = (dA[:, :, ko] * Cs[1:]).sum((0, 1))
+            for k, n in enumerate(self.gates[:nif]):
                 g_["peep_" + n][...] = (dA[:, :, k] * Cs[:-1]).sum((0, 1))
-        dX = (dA2 @ p["weight_ih"][perm]).reshape(cache["X"].shape)
         return dX, (dh_next, dc_next)
 
 
