@@ -126,15 +126,27 @@ class Recurrent:
         return truncate is not None and t > 0 and t % truncate == 0
 
     def _finish_backward(self, X, dA_x, dA_h, Hprev):
-        """Parameter and input gradients from the pre-activation gradients of all steps at once."""
-        D, GH = self.input_size, dA_x.shape[-1]
+        """Parameter and input gradients from the pre-activation gradients of all steps at once.
+
+        dA_x (T, B, G*H) multiplies the inputs X (T, B, D), dA_h the previous states Hprev (T, B, H); when
+        they are the same array, one matrix product with [X | h_prev | 1] gives dW_ih, dW_hh and the bias.
+        """
+        D, H, GH = self.input_size, self.hidden_size, dA_x.shape[-1]
         dAx = dA_x.reshape(-1, GH)
-        dAh = dA_h.reshape(-1, GH)
         g = self.grads
-        np.matmul(dAx.T, X.reshape(-1, D), out=g["weight_ih"])
-        np.matmul(dAh.T, Hprev.reshape(-1, self.hidden_size), out=g["weight_hh"])
-        dAx.sum(0, out=g["bias_ih"])
-        dAh.sum(0, out=g["bias_hh"])
+        if dA_h is dA_x:
+            Z = np.concatenate([X.reshape(-1, D), Hprev.reshape(-1, H), np.ones((len(dAx), 1), X.dtype)], axis=1)
+            dW = dAx.T @ Z
+            g["weight_ih"][...] = dW[:, :D]
+            g["weight_hh"][...] = dW[:, D:D + H]
+            g["bias_ih"][...] = dW[:, -1]
+            g["bias_hh"][...] = dW[:, -1]
+        else:
+            dAh = dA_h.reshape(-1, GH)
+            np.matmul(dAx.T, X.reshape(-1, D), out=g["weight_ih"])
+            np.matmul(dAh.T, Hprev.reshape(-1, H), out=g["weight_hh"])
+            dAx.sum(0, out=g["bias_ih"])
+            dAh.sum(0, out=g["bias_hh"])
         return (dAx @ self.params["weight_ih"]).reshape(X.shape)
 
     # ---------------------------------------------------------------- PyTorch interoperability
