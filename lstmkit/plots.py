@@ -49,13 +49,16 @@ def draw_machine(m, ax=None, *, radius=0.17, fontsize=10, title=None):
     for state, sym, nxt, prob in m.edges():
         x0, y0 = m.positions[state]
         if nxt == state:  # self-loop above (or below) the state
-            up = 1 if y0 >= 0 else -1
-            loop = FancyArrowPatch((x0 - radius * 0.6, y0 + up * radius * 0.8),
-                                   (x0 + radius * 0.6, y0 + up * radius * 0.8),
-                                   connectionstyle=f"arc3,rad={-1.8 * up}", arrowstyle="-|>",
+            # the loop points away from the state's neighbours
+            ny_ = [m.positions[n][1] for s_, _, n, _ in m.edges() if s_ == state and n != state]
+            ny_ += [m.positions[s_][1] for s_, _, n, _ in m.edges() if n == state and s_ != state]
+            up = 1 if y0 >= np.mean(ny_) else -1
+            loop = FancyArrowPatch((x0 - radius * 0.7, y0 + up * radius * 0.7),
+                                   (x0 + radius * 0.7, y0 + up * radius * 0.7),
+                                   connectionstyle=f"arc3,rad={-2.2 * up}", arrowstyle="-|>",
                                    mutation_scale=10, lw=1.0, color="tab:blue")
             ax.add_patch(loop)
-            ax.text(x0, y0 + up * (radius + 0.38), sym, ha="center", va="center",
+            ax.text(x0, y0 + up * (radius + 0.45), sym, ha="center", va="center",
                     fontsize=fontsize, color="tab:blue", fontweight="bold")
             continue
         x1, y1 = m.positions[nxt]

@@ -119,7 +119,7 @@ def embedded_machine(p_loop: float = 0.5) -> Machine:
     tr = {"start": (("B", "b", 1.0),),
           "b": (("T", ("T", "start"), 0.5), ("P", ("P", "start"), 0.5))}
     pos = {"start": (-1.4, 0), "b": (-0.5, 0)}
-    for branch, dy in (("T", 2.6), ("P", -2.6)):
+    for branch, dy in (("T", 2.2), ("P", -2.2)):
         for state, outs in inner.transitions.items():
             tr[(branch, state)] = tuple(
                 (sym, ("tail_" + branch) if nxt == inner.accept else (branch, nxt), p)
@@ -385,8 +385,10 @@ def final_tp_accuracy(outputs, data: Encoded) -> float:
 # ---------------------------------------------------------------------------------------------
 # Experiments: SRN, LSTM and GRU learning the grammars
 # ---------------------------------------------------------------------------------------------
-MODEL_KINDS = ("srn", "lstm", "lstm97", "gru")
-"""srn: Elman net; lstm: LSTM with forget gate; lstm97: the 1997 cell (no forget gate); gru."""
+MODEL_KINDS = ("srn", "elman", "lstm", "lstm97", "gru")
+"""srn: Elman net trained with full BPTT; elman: the same net trained as Elman (1990) did, with gradients
+cut at the previous state (truncated BPTT of one step); lstm: LSTM with forget gate; lstm97: the 1997 cell
+(no forget gate); gru."""
 
 LSTM_HIDDEN = 32
 
@@ -394,7 +396,7 @@ LSTM_HIDDEN = 32
 def n_params(kind: str, hidden: int, n_in: int = N_SYMBOLS, n_out: int = N_SYMBOLS) -> int:
     """Trainable numbers of a ``kind`` layer of ``hidden`` units plus its Dense readout (two bias
     vectors per layer, as in PyTorch)."""
-    gates = {"srn": 1, "lstm": 4, "lstm97": 3, "gru": 3}
+    gates = {"srn": 1, "elman": 1, "lstm": 4, "lstm97": 3, "gru": 3}
     if kind not in gates:
         raise ValueError(f"kind: expected one of {MODEL_KINDS}, got {kind!r}")
     return gates[kind] * hidden * (n_in + hidden + 2) + n_out * hidden + n_out
@@ -416,6 +418,7 @@ class Settings:
     clip: float | None = 1.0
     forget_bias: float = 1.0
     optimizer: str = "adam"
+    truncate: int | None = None
 
 
 _SAME_SIZE = n_params("lstm", LSTM_HIDDEN)
@@ -424,6 +427,7 @@ DEFAULTS = {
     "lstm97": Settings(hidden=matched_hidden("lstm97", _SAME_SIZE), lr=0.05),
     "gru": Settings(hidden=matched_hidden("gru", _SAME_SIZE), lr=0.05),
     "srn": Settings(hidden=matched_hidden("srn", _SAME_SIZE), lr=0.01),
+    "elman": Settings(hidden=matched_hidden("srn", _SAME_SIZE), lr=0.01, truncate=1),
 }
 """Tuned settings; every kind has about as many weights as the LSTM (``n_params``)."""
 
@@ -432,8 +436,10 @@ def build_model(kind: str, hidden: int, *, seed=None, forget_bias: float = 1.0):
     """A SequenceModel of ``kind`` with 7 inputs and 7 outputs."""
     from .train import SequenceModel
 
-    if kind == "srn":
-        return SequenceModel.build("srn", N_SYMBOLS, hidden, N_SYMBOLS, seed=seed)
+    if kind in ("srn", "elman"):
+        model = SequenceModel.build("srn", N_SYMBOLS, hidden, N_SYMBOLS, seed=seed)
+        model.kind = kind
+        return model
     if kind == "lstm":
         return SequenceModel.build("lstm", N_SYMBOLS, hidden, N_SYMBOLS, seed=seed,
                                    forget_bias=forget_bias)
@@ -499,7 +505,8 @@ def run_seed(model: str = "lstm", grammar: str = "embedded", seed: int = 0, *,
                  batch_size=base.batch_size if batch_size is None else int(batch_size),
                  clip=base.clip if clip == "default" else clip,
                  forget_bias=base.forget_bias if forget_bias is None else float(forget_bias),
-                 optimizer=base.optimizer if optimizer is None else optimizer)
+                 optimizer=base.optimizer if optimizer is None else optimizer,
+                 truncate=base.truncate)
     start = time.perf_counter()
     data = make_data(grammar, seed=seed, p_loop=p_loop)
     net = build_model(model, s.hidden, seed=seed, forget_bias=s.forget_bias)
@@ -507,7 +514,7 @@ def run_seed(model: str = "lstm", grammar: str = "embedded", seed: int = 0, *,
                    optimizer=s.optimizer, lr=s.lr, batch_size=s.batch_size, clip=s.clip,
                    max_sequences=max_sequences, criterion=lambda m: solved_by(m, data.unique),
                    check_every=check_every, batch_check=_batch_all_correct, seed=seed,
-                   progress=progress, desc=f"{model} {grammar} seed {seed}")
+                   progress=progress, desc=f"{model} {grammar} seed {seed}", truncate=s.truncate)
     seconds = time.perf_counter() - start
     record = {"model": model, "grammar": grammar, "seed": int(seed), "solved": result.solved,
               "sequences": int(result.sequences), "seconds": round(seconds, 4),

@@ -70,10 +70,10 @@ class SequenceModel:
         H, _ = self.rnn.forward(X, mask=mask)
         return self.readout.forward(H)
 
-    def backward(self, dlogits):
-        """dlogits (T, B, K) -> fills .grads of both modules."""
+    def backward(self, dlogits, truncate=None):
+        """dlogits (T, B, K) -> fills .grads of both modules. truncate: see the layers' backward."""
         dH = self.readout.backward(dlogits)
-        self.rnn.backward(dH)
+        self.rnn.backward(dH, truncate=truncate)
 
     def __repr__(self):
         return f"SequenceModel({self.rnn!r}, {self.readout!r}, n_params={self.n_params})"
@@ -189,7 +189,7 @@ def _check_data(X, Y, mask, loss):
 
 def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=0.0,
           batch_size=16, clip=1.0, max_sequences=100_000, criterion=None, check_every=None,
-          batch_check=None, seed=None, progress="auto", desc="training"):
+          batch_check=None, seed=None, progress="auto", desc="training", truncate=None):
     """Train ``model`` on the N sequences of (X, Y, mask) until ``criterion(model)`` holds.
 
     X (T, N, D), Y (T, N, K) multi-hot for loss='bce' (sigmoid outputs, one per symbol) or
@@ -203,6 +203,8 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
     used (its forward pass is free). When given, the criterion is only evaluated at a check point
     whose latest minibatch passed the gate, which saves most of the expensive evaluations; the
     count stays honest because the criterion itself decides.
+    truncate: truncated backpropagation through time (k steps; 1 is Elman's original training, where
+    no gradient flows into the previous state); None is full BPTT.
     Returns a TrainResult.
     """
     start = time.perf_counter()
@@ -238,7 +240,7 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
             xb, yb, mb = X[:T, cols], Y[:T, cols], mask[:T, cols]
             logits = model.forward(xb, mb)
             value, dlogits = loss_fn(logits, yb, mb)
-            model.backward(dlogits)
+            model.backward(dlogits, truncate=truncate)
             if clip is not None:
                 lstmkit.clip_grad_norm(model.modules, clip)
             opt.step()
