@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench bench-widgets clean release autograde feedback export bench-autograde bench-book
+.PHONY: install book test bench bench-widgets clean reber-results bench-reber release autograde feedback export bench-autograde bench-book
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,20 @@ export: $(VENV)/.installed            ## gradebook.db -> grades.csv
 
 bench-autograde: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_autograde.py
+
+# The Reber chapter's results (book/data/*.json): 10 seeds per model and grammar, then success against
+# dependency length (longer inner strings through the loop probability). About 10 minutes on 2 cores.
+REBER := $(PY) -m lstmkit.reber --quiet
+reber-results: install
+	rm -f book/data/reber_results.json book/data/reber_lag.json
+	for m in lstm srn elman; do for g in reber embedded; do \
+	  $(REBER) --model $$m --grammar $$g --seeds 10 --json book/data/reber_results.json --append || exit 1; done; done
+	for p in 0.5 0.7 0.8 0.9; do for m in lstm srn; do \
+	  $(REBER) --model $$m --grammar embedded --seeds 5 --p-loop $$p --max-sequences 30000 \
+	    --json book/data/reber_lag.json --append || exit 1; done; done
+
+bench-reber: install                  ## time per seed of the LSTM on the embedded Reber grammar (target 1.5 s)
+	$(PY) benchmarks/bench_reber.py
 
 bench-book: install                   ## clean and cached book build times (targets 180 s / 30 s)
 	$(PY) benchmarks/bench_book.py

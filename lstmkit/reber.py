@@ -423,7 +423,7 @@ class Settings:
 
 _SAME_SIZE = n_params("lstm", LSTM_HIDDEN)
 DEFAULTS = {
-    "lstm": Settings(hidden=LSTM_HIDDEN, lr=0.05),
+    "lstm": Settings(hidden=LSTM_HIDDEN, lr=0.03, batch_size=4),
     "lstm97": Settings(hidden=matched_hidden("lstm97", _SAME_SIZE), lr=0.05),
     "gru": Settings(hidden=matched_hidden("gru", _SAME_SIZE), lr=0.05),
     "srn": Settings(hidden=matched_hidden("srn", _SAME_SIZE), lr=0.01),
@@ -615,3 +615,48 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside a trained network: which units carry the T/P choice?
+# ---------------------------------------------------------------------------------------------
+def memory_unit_scores(model, data: Encoded, key: str = "c") -> np.ndarray:
+    """How well each unit's ``key`` activation ('c' cell state, 'h' output, or a gate name)
+    separates strings that began with T from strings that began with P, over every step of
+    the inner string (inputs from the inner B to the inner E).
+
+    data: encoded embedded-grammar strings. Returns (H,) scores: the distance between the two
+    groups' means in units of their pooled standard deviation (d'). A unit that holds the
+    choice through the whole inner string scores high.
+    """
+    model.forward(data.X, data.mask)
+    acts = model.rnn.activations
+    if key not in acts:
+        raise ValueError(f"key: expected one of {sorted(acts)}, got {key!r}")
+    A = acts[key]  # (T, B, H)
+    first = np.array([s[1] for s in data.strings])
+    if not set(first) <= {"T", "P"}:
+        raise ValueError("data: memory_unit_scores needs strings of the embedded grammar")
+    T = A.shape[0]
+    steps = np.arange(T)[:, None]
+    inner = (steps >= 2) & (steps <= (data.lengths - 3)[None, :])  # (T, B)
+    is_t = inner & (first == "T")[None, :]
+    is_p = inner & (first == "P")[None, :]
+    a_t, a_p = A[is_t], A[is_p]  # (n, H)
+    pooled = np.sqrt((a_t.var(axis=0) + a_p.var(axis=0)) / 2) + 1e-12
+    return np.abs(a_t.mean(axis=0) - a_p.mean(axis=0)) / pooled
+
+
+def unit_traces(model, strings, unit: int, keys=("c",)) -> dict:
+    """Activations of one unit while the model reads each string.
+
+    Returns dict key -> list of (len(string) - 1,) arrays (the values after each input symbol;
+    the final E is never an input)."""
+    enc = encode(strings, _grammar_of(strings))
+    model.forward(enc.X, enc.mask)
+    acts = model.rnn.activations
+    return {k: [acts[k][: len(s) - 1, b, unit].copy() for b, s in enumerate(strings)] for k in keys}
+
+
+def _grammar_of(strings):
+    return "embedded" if all(is_grammatical(s, "embedded") for s in strings) else "reber"

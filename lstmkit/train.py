@@ -234,8 +234,9 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
         while seen < max_sequences:
             if pos + batch_size > N:
                 order, pos = rng.permutation(N), 0
-            cols = order[pos:pos + batch_size]
-            pos += batch_size
+            take = min(batch_size, max_sequences - seen)  # never run past the budget
+            cols = order[pos:pos + take]
+            pos += take
             T = int(lengths[cols].max())
             xb, yb, mb = X[:T, cols], Y[:T, cols], mask[:T, cols]
             logits = model.forward(xb, mb)
