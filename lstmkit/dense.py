@@ -2,7 +2,7 @@
 import numpy as np
 
 from .init import xavier_uniform
-from .validation import check_array, check_dtype
+from .validation import check_array, check_dtype, check_positive_int
 
 
 class Dense:
@@ -13,10 +13,8 @@ class Dense:
     """
 
     def __init__(self, in_features, out_features, *, seed=None, dtype=np.float64):
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = check_positive_int("in_features", in_features)
+        self.out_features = check_positive_int("out_features", out_features)
         self.dtype = check_dtype(dtype)
         rng = np.random.default_rng(seed)
         self.params = {"weight": xavier_uniform((out_features, in_features), rng).astype(self.dtype),

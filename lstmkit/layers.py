@@ -24,7 +24,7 @@ import numpy as np
 from .activations import sigmoid
 from .cells import lstm_gate_names
 from .init import orthogonal, xavier_uniform
-from .validation import check_array, check_dtype, check_mask
+from .validation import check_array, check_dtype, check_mask, check_positive_int
 
 TORCH_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
@@ -36,10 +36,8 @@ class Recurrent:
     has_cell = False
 
     def __init__(self, input_size, hidden_size, *, seed=None, dtype=np.float64):
-        for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.input_size = check_positive_int("input_size", input_size)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.dtype = check_dtype(dtype)
         rng = np.random.default_rng(seed)
         D, H = self.input_size, self.hidden_size
@@ -81,22 +79,25 @@ class Recurrent:
         T, B = X.shape[:2]
         if T == 0 or B == 0:
             raise ValueError(f"X: expected at least one time step and one sequence, got shape {X.shape}")
-        H = self.hidden_size
-        names = ("state[0] (h)", "state[1] (c)") if self.has_cell else ("state",)
-        if state is None:
-            state = tuple(np.zeros((B, H), self.dtype) for _ in names)
-        else:
-            if self.has_cell:
-                if not isinstance(state, (tuple, list)) or len(state) != 2:
-                    raise ValueError(f"state: expected a pair (h, c) of arrays of shape ({B}, {H}), "
-                                     f"got {type(state).__name__}")
-            else:
-                state = (state,)
-            for n, s in zip(names, state):
-                check_array(n, s, (B, H), self.dtype, labels=("B", "H"))
+        state = self._check_state("state", ("h", "c"), state, B)
         if mask is not None:
             check_mask(mask, T, B)
         return T, B, state
+
+    def _check_state(self, name, parts, state, B):
+        """A state (h, or the pair (h, c) for the LSTM) as a tuple of (B, H) arrays; None means zeros."""
+        H = self.hidden_size
+        if not self.has_cell:
+            parts, state = parts[:1], (None if state is None else (state,))
+        if state is None:
+            return tuple(np.zeros((B, H), self.dtype) for _ in parts)
+        if not isinstance(state, (tuple, list)) or len(state) != len(parts):
+            raise ValueError(f"{name}: expected a pair ({', '.join(parts)}) of arrays of shape ({B}, {H}), "
+                             f"got {type(state).__name__}")
+        labels = [f"{name}[{i}] ({p})" for i, p in enumerate(parts)] if self.has_cell else [name]
+        for label, s in zip(labels, state):
+            check_array(label, s, (B, H), self.dtype, labels=("B", "H"))
+        return tuple(state)
 
     def _check_backward(self, dH, d_state, truncate):
         if self._cache is None:
@@ -104,18 +105,7 @@ class Recurrent:
         T, B = self._cache["T"], self._cache["B"]
         H = self.hidden_size
         check_array("dH", dH, (T, B, H), self.dtype, labels=("T", "B", "H"))
-        names = ("d_state[0] (dh)", "d_state[1] (dc)") if self.has_cell else ("d_state",)
-        if d_state is None:
-            d_state = tuple(np.zeros((B, H), self.dtype) for _ in names)
-        else:
-            if self.has_cell:
-                if not isinstance(d_state, (tuple, list)) or len(d_state) != 2:
-                    raise ValueError(f"d_state: expected a pair (dh, dc) of arrays of shape ({B}, {H}), "
-                                     f"got {type(d_state).__name__}")
-            else:
-                d_state = (d_state,)
-            for n, s in zip(names, d_state):
-                check_array(n, s, (B, H), self.dtype, labels=("B", "H"))
+        d_state = self._check_state("d_state", ("dh", "dc"), d_state, B)
         if truncate is not None and (not isinstance(truncate, (int, np.integer)) or truncate < 1):
             raise ValueError(f"truncate: expected None or a positive integer, got {truncate!r}")
         return T, B, [s.copy() for s in d_state]

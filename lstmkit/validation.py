@@ -18,6 +18,13 @@ def check_dtype(dtype):
     return dt
 
 
+def check_positive_int(name, v):
+    """Return v as an int if it is a positive integer (not a bool), else raise ValueError."""
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    return int(v)
+
+
 def _fmt(shape):
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
