@@ -423,7 +423,7 @@ class Settings:
 
 _SAME_SIZE = n_params("lstm", LSTM_HIDDEN)
 DEFAULTS = {
-    "lstm": Settings(hidden=LSTM_HIDDEN, lr=0.03, batch_size=4),
+    "lstm": Settings(hidden=LSTM_HIDDEN, lr=0.05, batch_size=8, clip=5.0),
     "lstm97": Settings(hidden=matched_hidden("lstm97", _SAME_SIZE), lr=0.05),
     "gru": Settings(hidden=matched_hidden("gru", _SAME_SIZE), lr=0.05),
     "srn": Settings(hidden=matched_hidden("srn", _SAME_SIZE), lr=0.01),
@@ -513,7 +513,7 @@ def run_seed(model: str = "lstm", grammar: str = "embedded", seed: int = 0, *,
     result = train(net, data.train.X, data.train.Y, data.train.mask, loss="bce",
                    optimizer=s.optimizer, lr=s.lr, batch_size=s.batch_size, clip=s.clip,
                    max_sequences=max_sequences, criterion=lambda m: solved_by(m, data.unique),
-                   check_every=check_every, batch_check=_batch_all_correct, seed=seed,
+                   check_every=check_every, batch_check=_batch_all_correct, gate_streak=32, seed=seed,
                    progress=progress, desc=f"{model} {grammar} seed {seed}", truncate=s.truncate)
     seconds = time.perf_counter() - start
     record = {"model": model, "grammar": grammar, "seed": int(seed), "solved": result.solved,

@@ -189,7 +189,7 @@ def _check_data(X, Y, mask, loss):
 
 def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=0.0,
           batch_size=16, clip=1.0, max_sequences=100_000, criterion=None, check_every=None,
-          batch_check=None, seed=None, progress="auto", desc="training", truncate=None):
+          batch_check=None, gate_streak=0, seed=None, progress="auto", desc="training", truncate=None):
     """Train ``model`` on the N sequences of (X, Y, mask) until ``criterion(model)`` holds.
 
     X (T, N, D), Y (T, N, K) multi-hot for loss='bce' (sigmoid outputs, one per symbol) or
@@ -202,7 +202,9 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
     batch_check: optional cheap gate, callable(logits, Y, mask) -> bool on the minibatch just
     used (its forward pass is free). When given, the criterion is only evaluated at a check point
     whose latest minibatch passed the gate, which saves most of the expensive evaluations; the
-    count stays honest because the criterion itself decides.
+    count stays honest because the criterion itself decides. gate_streak: with batch_check,
+    also require that the last ``gate_streak`` sequences were all in batches that passed it
+    (small batches pass by luck; this keeps the expensive evaluations rare).
     truncate: truncated backpropagation through time (k steps; 1 is Elman's original training, where
     no gradient flows into the previous state); None is full BPTT.
     Returns a TrainResult.
@@ -225,7 +227,7 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
     rng = np.random.default_rng(seed)
     lengths = sequence_lengths(mask)
 
-    seen = updates = 0
+    seen = updates = streak = 0
     next_check = check_every
     losses, history, solved = [], [], False
     bar = Progress(max_sequences, progress, desc)
@@ -248,7 +250,11 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
             seen += len(cols)
             updates += 1
             losses.append(float(value))
-            gate_ok = batch_check is None or bool(batch_check(logits, yb, mb))
+            if batch_check is None:
+                gate_ok = True
+            else:
+                streak = streak + len(cols) if batch_check(logits, yb, mb) else 0
+                gate_ok = streak > 0 and streak >= gate_streak
             if seen >= next_check or seen >= max_sequences:
                 next_check = seen + check_every
                 verdict = None
