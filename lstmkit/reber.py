@@ -151,6 +151,33 @@ def _as_machine(grammar) -> Machine:
 # ---------------------------------------------------------------------------------------------
 # Generator, acceptor, legal next symbols
 # ---------------------------------------------------------------------------------------------
+def _choice_table(m: Machine) -> dict:
+    """Per state: symbols, next states and cumulative probabilities (plain Python floats)."""
+    table = {}
+    for state, outs in m.transitions.items():
+        cum, total = [], 0.0
+        for _, _, p in outs:
+            total += p
+            cum.append(total)
+        table[state] = ([sym for sym, _, _ in outs], [nxt for _, nxt, _ in outs], cum)
+    return table
+
+
+def _walk(m: Machine, table: dict, rng) -> str:
+    """One random string: one uniform draw per state with a choice."""
+    state, chars = m.start, []
+    while state != m.accept:
+        syms, nxts, cum = table[state]
+        k = 0
+        if len(syms) > 1:
+            u = rng.random() * cum[-1]
+            while k < len(cum) - 1 and cum[k] <= u:
+                k += 1
+        chars.append(syms[k])
+        state = nxts[k]
+    return "".join(chars)
+
+
 def generate(grammar="reber", n: int = 1, *, seed=None, p_loop: float | None = None) -> list[str]:
     """``n`` random strings of ``grammar`` (a name or a Machine), reproducible from ``seed``.
 
@@ -164,19 +191,8 @@ def generate(grammar="reber", n: int = 1, *, seed=None, p_loop: float | None = N
     if not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n: expected a non-negative int, got {n!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    # Per state: cumulative probabilities for one uniform draw per step.
-    table = {s: ([sym for sym, _, _ in outs], [nxt for _, nxt, _ in outs],
-                 np.cumsum([p for _, _, p in outs])) for s, outs in m.transitions.items()}
-    out = []
-    for _ in range(int(n)):
-        state, chars = m.start, []
-        while state != m.accept:
-            syms, nxts, cum = table[state]
-            k = int(np.searchsorted(cum, rng.random() * cum[-1], side="right")) if len(syms) > 1 else 0
-            chars.append(syms[k])
-            state = nxts[k]
-        out.append("".join(chars))
-    return out
+    table = _choice_table(m)
+    return [_walk(m, table, rng) for _ in range(int(n))]
 
 
 @dataclass(frozen=True)
@@ -289,13 +305,18 @@ def encode(strings, grammar="reber", dtype=np.float64) -> Encoded:
     Y = np.zeros((T, B, N_SYMBOLS), dtype=dtype)
     nxt = np.full((T, B), -1, dtype=np.int64)
     mask = np.zeros((T, B), dtype=bool)
+    rows = {}  # each distinct string is run through the machine once
     for b, s in enumerate(strings):
-        sets = legal_next(s, m)
-        for t in range(len(s) - 1):
-            X[t, b, INDEX[s[t]]] = 1.0
-            Y[t, b, [INDEX[c] for c in sets[t]]] = 1.0
-            nxt[t, b] = INDEX[s[t + 1]]
-            mask[t, b] = True
+        if s not in rows:
+            sets = legal_next(s, m)
+            rows[s] = ([INDEX[c] for c in s], [[INDEX[c] for c in sets[t]] for t in range(len(s) - 1)])
+        idx, legal = rows[s]
+        n = len(s) - 1
+        X[np.arange(n), b, idx[:-1]] = 1.0
+        for t in range(n):
+            Y[t, b, legal[t]] = 1.0
+        nxt[:n, b] = idx[1:]
+        mask[:n, b] = True
     return Encoded(X, Y, nxt, mask, lengths, strings)
 
 
@@ -323,11 +344,11 @@ def make_data(grammar: str = "embedded", *, n_train: int = 256, n_test: int = 25
     rng = np.random.default_rng(seed)
     train = generate(m, n_train, seed=rng)
     seen = set(train)
-    test = []
+    test, table = [], _choice_table(m)
     for _ in range(1000 * max(n_test, 1)):
         if len(test) == n_test:
             break
-        s = generate(m, 1, seed=rng)[0]
+        s = _walk(m, table, rng)
         if s not in seen:
             test.append(s)
     else:
