@@ -149,16 +149,41 @@ def plot_cell_over_string(strings, traces, ax=None, *, unit=None, ylabel="cell s
     for k, (s, tr) in enumerate(zip(strings, traces)):
         ax.plot(np.arange(len(tr)), tr, marker="o", ms=4, lw=1.6, color=colors[k % 4],
                 label=f"{s}")
+    n = max(len(tr) for tr in traces)
     longest = max(strings, key=len)
-    ax.set_xticks(np.arange(len(longest)))
+    ax.set_xticks(np.arange(n))
     if len(strings) == 2 and len(strings[0]) == len(strings[1]):
-        ticks = [a if a == b else f"{a}/{b}" for a, b in zip(strings[0], strings[1])]
+        ticks = [a if a == b else f"{a}/{b}" for a, b in zip(strings[0], strings[1])][:n]
     else:
-        ticks = list(longest)
+        ticks = list(longest)[:n]
     ax.set_xticklabels(ticks)
     ax.axhline(0, color="gray", lw=0.8)
     ax.set_xlabel("input symbol")
     ax.set_ylabel(ylabel if unit is None else f"{ylabel} of unit {unit}")
     ax.legend(frameon=False, fontsize=9)
     ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_sequences_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)"):
+    """Training sequences needed against dependency length.
+
+    points: dict model -> list of (mean dependency length, median sequences of the solved runs or
+    None when no run solved, budget). Unsolved points are drawn at the budget, hollow.
+    """
+    ax = _axes(ax, (6, 3.6))
+    for model, pts in points.items():
+        pts = sorted(pts)
+        style = dict(MODEL_STYLE.get(model, dict(label=model)))
+        xs = [p[0] for p in pts]
+        ys = [p[1] if p[1] is not None else p[2] for p in pts]
+        ax.plot(xs, ys, lw=1.5, ms=7, **style)
+        for x, (_, med, budget) in zip(xs, pts):
+            if med is None:
+                ax.plot([x], [budget], marker="o", ms=11, mfc="none", mec=style.get("color", "k"))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("median training sequences")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(frameon=False)
     return ax
