@@ -204,7 +204,8 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
     whose latest minibatch passed the gate, which saves most of the expensive evaluations; the
     count stays honest because the criterion itself decides. gate_streak: with batch_check,
     also require that the last ``gate_streak`` sequences were all in batches that passed it
-    (small batches pass by luck; this keeps the expensive evaluations rare).
+    (small batches pass by luck); after every failed evaluation that requirement doubles, up to
+    8 times its start. Both keep the expensive evaluations rare.
     truncate: truncated backpropagation through time (k steps; 1 is Elman's original training, where
     no gradient flows into the previous state); None is full BPTT.
     Returns a TrainResult.
@@ -228,6 +229,7 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
     lengths = sequence_lengths(mask)
 
     seen = updates = streak = 0
+    need = gate_streak  # doubles after every failed check (up to 8x), so near-misses stay cheap
     next_check = check_every
     losses, history, solved = [], [], False
     bar = Progress(max_sequences, progress, desc)
@@ -254,12 +256,14 @@ def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=
                 gate_ok = True
             else:
                 streak = streak + len(cols) if batch_check(logits, yb, mb) else 0
-                gate_ok = streak > 0 and streak >= gate_streak
+                gate_ok = streak > 0 and streak >= need
             if seen >= next_check or seen >= max_sequences:
                 next_check = seen + check_every
                 verdict = None
                 if criterion is not None and gate_ok:
                     verdict = bool(criterion(model))
+                    if not verdict and batch_check is not None:
+                        need = min(2 * max(need, 1), 8 * max(gate_streak, batch_size))
                 mean_loss = float(np.mean(losses))
                 losses = []
                 history.append({"sequences": seen, "loss": mean_loss, "criterion": verdict})
