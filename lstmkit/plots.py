@@ -93,7 +93,8 @@ def draw_machine(m, ax=None, *, radius=0.17, fontsize=10, title=None):
 MODEL_STYLE = {"lstm": dict(color="tab:blue", marker="o", label="LSTM"),
                "lstm97": dict(color="tab:purple", marker="s", label="LSTM (1997 cell)"),
                "gru": dict(color="tab:green", marker="^", label="GRU"),
-               "srn": dict(color="tab:red", marker="x", label="SRN (Elman)")}
+               "srn": dict(color="tab:red", marker="x", label="SRN"),
+               "elman": dict(color="tab:orange", marker="v", label="SRN, one-step gradient")}
 
 
 def plot_success_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)"):
