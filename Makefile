@@ -82,6 +82,8 @@ reber-results: install
 	for g in embedded reber; do \
 	  $(REBER) --model elman --grammar $$g --seeds 10 --max-sequences 100000 \
 	    --json book/data/reber_elman_runs.json --append || exit 1; done
+	$(REBER) --model srn --hidden 15 --grammar embedded --seeds 10 --max-sequences 100000 \
+	  --json book/data/reber_small_runs.json
 	for p in 0.5 0.7 0.8 0.9; do for m in lstm srn; do \
 	  $(REBER) --model $$m --grammar embedded --seeds 5 --p-loop $$p --max-sequences 30000 \
 	    --json book/data/reber_lag_runs.json --append || exit 1; done; done
