@@ -260,3 +260,13 @@ def test_assignment_with_two_notebooks_and_a_written_answer(tmp_path):
     for student in ("both", "half_wrong"):
         for name in ("part_a", "part_b"):
             assert os.path.exists(os.path.join(course, "autograded", student, "ps2", name + ".ipynb"))
+
+
+def test_sandbox_mounts_tmp_before_the_read_only_binds():
+    """A course (and its .venv) checked out under /tmp must stay visible inside the sandbox: bwrap applies
+    its mounts in order, so the tmpfs on /tmp has to come before every read-only bind."""
+    from lstmkit.grading import sandbox
+    args = sandbox.bwrap_command("/tmp/some-scratch", ["python", "-c", "pass"], as_root=True)
+    tmpfs_at = [i for i, a in enumerate(args) if a == "--tmpfs" and args[i + 1] == "/tmp"]
+    binds = [i for i, a in enumerate(args) if a == "--ro-bind"]
+    assert len(tmpfs_at) == 1 and binds and tmpfs_at[0] < min(binds), args

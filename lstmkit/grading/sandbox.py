@@ -89,20 +89,23 @@ def bwrap_command(scratch, python_args, as_root, disk_bytes=256 * 1024 * 1024):
                  "--cap-add", "CAP_CHOWN"]
     else:
         args += ["--unshare-user"]
+    size = str(int(disk_bytes))
+    # /tmp first: the read-only binds below may lie under /tmp (a course checked out there), and a
+    # tmpfs mounted after them would hide them.
+    args += ["--size", size, "--tmpfs", "/tmp"]
     args += ["--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink("/" + link):
             args += ["--symlink", os.readlink("/" + link), "/" + link]
         elif os.path.isdir("/" + link):
             args += ["--ro-bind", "/" + link, "/" + link]
-    made = {"/usr", "/bin", "/lib", "/lib64", "/sbin"}
+    made = {"/tmp", "/usr", "/bin", "/lib", "/lib64", "/sbin"}
     for path in ETC_FILES:
         if os.path.exists(path):
             args += _dirs_for(path, made) + ["--ro-bind", path, path]
     for path in read_only_paths():
         args += _dirs_for(path, made) + ["--ro-bind", path, path]
-    size = str(int(disk_bytes))
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp",
+    args += ["--proc", "/proc", "--dev", "/dev",
              "--ro-bind", scratch, SEED, "--perms", "0755", "--size", size, "--tmpfs", SCRATCH,
              "--chdir", SCRATCH]
     env = {"HOME": SCRATCH, "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
