@@ -8,19 +8,14 @@ too, with lstmkit's numbers. Requests outside loopback are blocked and must not 
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from lstmkit import widgets as W
+
+from lab_server import Server
 
 from test_widgets_browser import READ_VIEW, check_view_against_numpy, drag_slider, slider
 
@@ -39,66 +34,23 @@ OTHERS = {"memory-explorer": (W.MemoryExplorer, W.memory_values),
           "variant-switch": (W.VariantSwitch, W.variant_values)}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-FRONT_ENDS = {
-    # module to run, its app class (for the config flags), the notebook's URL path
-    "jupyterlab": ("jupyterlab", "LabApp", "lab/tree/explorer.ipynb"),
-    "notebook7": ("notebook", "JupyterNotebookApp", "notebooks/explorer.ipynb"),
-}
+FRONT_ENDS = ("jupyterlab", "notebook7")
 
 
 @pytest.fixture(scope="module", params=list(FRONT_ENDS))
 def lab_server(request, tmp_path_factory):
     """JupyterLab 4 or Notebook 7 on 127.0.0.1 with a fresh notebook; yields the notebook's URL."""
-    module, app, url_path = FRONT_ENDS[request.param]
     home = tmp_path_factory.mktemp("lab")
     work = home / "work"
     work.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, work / "explorer.ipynb")
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    cmd = [sys.executable, "-m", module, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.root_dir={work}", f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True",
-           f"--{app}.expose_app_in_browser=True"]
-    if module == "jupyterlab":
-        cmd += ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server = Server(request.param, work, home)
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail(f"{module} did not start:\n{(home / 'server.log').read_text()[-4000:]}")
-            time.sleep(0.5)
-        # A checkpoint, as any saved notebook has: Notebook 7.2's "Last Checkpoint" indicator throws a page
-        # error every two seconds on a notebook that has none.
-        req = urllib.request.Request(f"{base}/api/contents/explorer.ipynb/checkpoints", method="POST",
-                                     headers={"Authorization": f"token {token}"})
-        urllib.request.urlopen(req, timeout=10).close()
-        yield f"{base}/{url_path}?token={token}"
+        yield server.notebook_url("explorer.ipynb")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        server.stop()
 
 
 RUN_CELL = """async ([index]) => {
