@@ -397,6 +397,19 @@ _STYLE = {"description_width": "110px"}
 _LAYOUT = {"width": "420px"}
 
 
+def _choice(name, trait, names, what="One of"):
+    """A property that reads and sets the integer view trait ``trait`` by name, one of ``names``."""
+    def get(self):
+        return names[getattr(self.view, trait)]
+
+    def set_(self, value):
+        if value not in names:
+            raise ValueError(f"{name}: expected one of {names}, got {value!r}")
+        self.set(**{trait: names.index(value)})
+
+    return property(get, set_, doc=f"{what}: {', '.join(map(repr, names))} (settable).")
+
+
 def _slider(description, lo, hi, step=0.01, integer=False):
     cls = widgets.IntSlider if integer else widgets.FloatSlider
     return cls(min=lo, max=hi, step=step, description=description, style=_STYLE, layout=_LAYOUT,
@@ -531,16 +544,7 @@ class MemoryExplorer(Explorer):
             "erase_step": _slider("at step r", 2, 200, 1, integer=True),
         }
 
-    @property
-    def schedule_name(self):
-        """'constant', 'erase' or 'overwrite' (settable)."""
-        return SCHEDULES[self.view.schedule]
-
-    @schedule_name.setter
-    def schedule_name(self, name):
-        if name not in SCHEDULES:
-            raise ValueError(f"schedule_name: expected one of {SCHEDULES}, got {name!r}")
-        self.set(schedule=SCHEDULES.index(name))
+    schedule_name = _choice("schedule_name", "schedule", SCHEDULES)
 
 
 class VanishingExplorer(Explorer):
@@ -567,16 +571,7 @@ class VanishingExplorer(Explorer):
             "forget_bias": _slider("LSTM forget bias", -4, 8, 0.1),
         }
 
-    @property
-    def activation(self):
-        """The RNN's activation: 'tanh', 'relu' or 'linear' (settable)."""
-        return ACTIVATIONS[self.view.activation_index]
-
-    @activation.setter
-    def activation(self, name):
-        if name not in ACTIVATIONS:
-            raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {name!r}")
-        self.set(activation_index=ACTIVATIONS.index(name))
+    activation = _choice("activation", "activation_index", ACTIVATIONS, "The RNN's activation")
 
 
 class VariantSwitch(Explorer):
@@ -594,16 +589,7 @@ class VariantSwitch(Explorer):
             "peephole": _slider("peephole weight", -3, 3),
         }
 
-    @property
-    def variant(self):
-        """The selected cell: 'standard', 'peephole', 'coupled' or 'gru' (settable)."""
-        return VARIANTS[self.view.variant_index]
-
-    @variant.setter
-    def variant(self, name):
-        if name not in VARIANTS:
-            raise ValueError(f"variant: expected one of {VARIANTS}, got {name!r}")
-        self.set(variant_index=VARIANTS.index(name))
+    variant = _choice("variant", "variant_index", VARIANTS, "The selected cell")
 
 
 def gate_explorer(**values):
