@@ -252,7 +252,7 @@ class LSTM(Recurrent):
         self.forget_bias = float(forget_bias)
         self.gates = lstm_gate_names(self.forget_gate, self.coupled)
         super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
-        self._mul, self._add = self._gate_scale()
+        self._mul, self._sig_rows = self._gate_scale()
 
     def _extra_params(self, rng):
         if "f" in self.gates:
@@ -275,99 +275,123 @@ class LSTM(Recurrent):
         """Row factors that let one tanh compute every gate of a step.
 
         sigmoid(x) = (1 + tanh(x / 2)) / 2. The rows of the sigmoid gates (i, f, o) are multiplied by 1/2
-        before the step's single tanh, whose output is then multiplied by ``mul`` and shifted by ``add``
-        (1/2 and 1/2 for the sigmoid gates, 1 and 0 for the candidate g). Returns mul, add, each (G*H,).
+        before the step's single tanh, whose output is then halved and shifted by 1/2 in those rows; the
+        candidate g keeps factor 1. Returns mul (G*H,) and the row ranges of the sigmoid gates, as slices.
         """
-        mul = np.full(len(self.gates) * self.hidden_size, 0.5, self.dtype)
-        mul[self._block("g")] = 1
-        add = 1 - mul
-        add[self._block("g")] = 0
-        return mul, add
+        H = self.hidden_size
+        mul = np.full(len(self.gates) * H, 0.5, self.dtype)
+        sg = self._block("g")
+        mul[sg] = 1
+        sigmoid_rows = [s for s in (slice(0, sg.start), slice(sg.stop, None)) if s.start != s.stop]
+        return mul, sigmoid_rows
 
     def forward(self, X, state=None, mask=None):
         """X (T, B, D), state (h0, c0) each (B, H) or None, mask (T, B) bool or None
-        -> H (T, B, H), (h_T, c_T)."""
+        -> H (T, B, H), (h_T, c_T).
+
+        Inside the loop every quantity of a step is held feature-major, as a (features, B) block: then each
+        gate is one contiguous (H, B) block, and a step is one matrix product of the weights
+        [W_ih | W_hh | b] (G*H, D+H+1) with the column block z_t = [x_t; h_{t-1}; 1] (D+H+1, B).
+        """
         T, B, (h0, c0) = self._check_forward(X, state, mask)
-        p, H = self.params, self.hidden_size
-        mul, add = self._mul, self._add
+        p, D, H = self.params, self.input_size, self.hidden_size
+        mul, sig_rows = self._mul, self._sig_rows
         GH = len(self.gates) * H
-        W_hhT = (p["weight_hh"] * mul[:, None]).T
-        A = (X.reshape(T * B, -1) @ (p["weight_ih"] * mul[:, None]).T).reshape(T, B, GH)
-        A += (p["bias_ih"] + p["bias_hh"]) * mul
-        Hs = np.empty((T + 1, B, H), self.dtype)
-        Cs = np.empty((T + 1, B, H), self.dtype)
-        TC = np.empty((T, B, H), self.dtype)
-        Hs[0], Cs[0] = h0, c0
+        W = np.concatenate([p["weight_ih"], p["weight_hh"], (p["bias_ih"] + p["bias_hh"])[:, None]], axis=1)
+        W *= mul[:, None]                                 # (G*H, D+H+1), sigmoid rows halved
+        Z = np.empty((D + H + 1, T + 1, B), self.dtype)   # Z[:, t] = z_t; Z[D:D+H, t] = h_{t-1}
+        np.copyto(Z[:D, :T], X.transpose(2, 0, 1))
+        Z[:D, T] = 0
+        Z[D:D + H, 0] = h0.T
+        Z[-1] = 1
+        Hs = Z[D:D + H]                                   # (H, T+1, B): Hs[:, t] = h_{t-1}
+        A = np.empty((T, GH, B), self.dtype)              # gate activations, rows in the weights' order
+        Cs = np.empty((T + 1, H, B), self.dtype)          # Cs[t] = c_{t-1}
+        TC = np.empty((T, H, B), self.dtype)              # tanh(c_t)
+        Cs[0] = c0.T
         peep, coupled, has_f = self.peepholes, self.coupled, "f" in self.gates
-        nif = 2 if has_f else 1                          # i (and f) are the first blocks
+        nif = 2 if has_f else 1                           # i (and f) are the first blocks
         s_if, sg, so = slice(0, nif * H), self._block("g"), self._block("o")
-        if peep:                                         # halved, like the rows they are added to
-            pp_if = 0.5 * np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H)
-            pp_o = 0.5 * p["peep_o"]
-        tmp = np.empty((B, GH), self.dtype)
+        if peep:                                          # halved, like the rows they are added to
+            pp_if = 0.5 * np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H, 1)
+            pp_o = 0.5 * p["peep_o"][:, None]
+        tmp = np.empty((H, B), self.dtype)
         for t in range(T):
             a, c_prev, c = A[t], Cs[t], Cs[t + 1]
-            np.matmul(Hs[t], W_hhT, out=tmp)
-            a += tmp
-            if peep:                                     # i and f see c_{t-1}; o waits for c_t
-                a[:, s_if].reshape(B, nif, H)[...] += c_prev[:, None, :] * pp_if
-                np.tanh(a[:, s_if], out=a[:, s_if])
-                np.tanh(a[:, sg], out=a[:, sg])
-                a[:, s_if] *= 0.5
-                a[:, s_if] += 0.5
+            np.matmul(W, Z[:, t], out=a)
+            if peep:                                      # i and f see c_{t-1}; o waits for c_t
+                a[s_if].reshape(nif, H, B)[...] += pp_if * c_prev
+                np.tanh(a[:so.start], out=a[:so.start])
+                a[s_if] *= 0.5
+                a[s_if] += 0.5
             else:
                 np.tanh(a, out=a)
-                a *= mul
-                a += add
-            i, g = a[:, :H], a[:, sg]
-            if coupled:                                  # c = (1 - i) c_prev + i g = c_prev + i (g - c_prev)
+                for s in sig_rows:
+                    a[s] *= 0.5
+                    a[s] += 0.5
+            i, g = a[:H], a[sg]
+            if coupled:                                   # c = (1 - i) c_prev + i g = c_prev + i (g - c_prev)
                 np.subtract(g, c_prev, out=c)
                 c *= i
                 c += c_prev
             else:
                 np.multiply(i, g, out=c)
                 if has_f:
-                    c += a[:, H:2 * H] * c_prev
-                else:                                    # the 1997 cell: no forget gate
+                    np.multiply(a[H:2 * H], c_prev, out=tmp)
+                    c += tmp
+                else:                                     # the 1997 cell: no forget gate
                     c += c_prev
             if mask is not None:
-                np.copyto(c, c_prev, where=~mask[t][:, None])
-            o = a[:, so]
+                np.copyto(c, c_prev, where=~mask[t])
+            o = a[so]
             if peep:
                 o += pp_o * c
                 np.tanh(o, out=o)
                 o *= 0.5
                 o += 0.5
             np.tanh(c, out=TC[t])
-            np.multiply(o, TC[t], out=Hs[t + 1])
+            np.multiply(o, TC[t], out=Hs[:, t + 1])
             if mask is not None:
-                np.copyto(Hs[t + 1], Hs[t], where=~mask[t][:, None])
-        out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
-        self._cache = dict(T=T, B=B, X=X, A=A, Hs=Hs, Cs=Cs, TC=TC, mask=mask)
-        self.activations = {n: A[..., self._block(n)] for n in self.gates}
+                np.copyto(Hs[:, t + 1], Hs[:, t], where=~mask[t])
+        out = Hs[:, 1:].transpose(1, 2, 0)                # (T, B, H)
+        out = np.ascontiguousarray(out) if mask is None else out * mask[..., None]
+        self._cache = dict(T=T, B=B, Z=Z, A=A, Cs=Cs, TC=TC, mask=mask)
+        self.activations = {n: A[:, self._block(n)].transpose(0, 2, 1) for n in self.gates}
         if coupled:
             self.activations["f"] = 1 - self.activations["i"]
-        self.activations.update(c=Cs[1:], h=Hs[1:])
-        return (out.copy() if mask is None else out), (Hs[T].copy(), Cs[T].copy())
+        self.activations.update(c=Cs[1:].transpose(0, 2, 1), h=Hs[:, 1:].transpose(1, 2, 0))
+        return out, (Hs[:, T].T.copy(), Cs[T].T.copy())
 
     def _multipliers(self, A4, C_prev, TC):
-        """Per-step factors of the backward pass for a block of k steps; A4 is (k, B, G, H), gate order as
-        the weights.
+        """Per-step factors of the backward pass for a block of k steps; A4 is (k, G, H, B), gate order as
+        the weights; C_prev and TC are (k, H, B).
 
-        Returns M (k, B, G, H): the i, f and g slots multiply dL/dc_t, the o slot multiplies dL/dh_t;
-        OT (k, B, H) = o (1 - tanh(c)^2), which turns dL/dh_t into a part of dL/dc_t; F (k, B, H) or None,
+        Returns M (k, G, H, B): the i, f and g slots multiply dL/dc_t, the o slot multiplies dL/dh_t;
+        OT (k, H, B) = o (1 - tanh(c)^2), which turns dL/dh_t into a part of dL/dc_t; F (k, H, B) or None,
         the factor from dL/dc_t to dL/dc_{t-1} (f, or 1 - i when coupled, None for the 1997 cell).
         """
         kg, ko = self.gates.index("g"), self.gates.index("o")
-        I, O, Gc = A4[:, :, 0], A4[:, :, ko], A4[:, :, kg]
-        M = A4 * (1 - A4)                                  # s (1 - s) in the sigmoid slots
-        M[:, :, 0] *= (Gc - C_prev) if self.coupled else Gc
+        I, O, Gc = A4[:, 0], A4[:, ko], A4[:, kg]
+        M = np.empty_like(A4)
+        np.subtract(1, A4[:, :kg], out=M[:, :kg])         # s (1 - s) in the sigmoid slots (i, f)
+        M[:, :kg] *= A4[:, :kg]
+        np.subtract(1, O, out=M[:, ko])                   # ... and o
+        M[:, ko] *= O
+        if self.coupled:
+            M[:, 0] *= Gc - C_prev
+        else:
+            M[:, 0] *= Gc
         if "f" in self.gates:
-            M[:, :, 1] *= C_prev
-        M[:, :, ko] *= TC
-        M[:, :, kg] = (1 - Gc * Gc) * I
-        OT = O * (1 - TC * TC)
-        F = A4[:, :, 1] if "f" in self.gates else (1 - I if self.coupled else None)
+            M[:, 1] *= C_prev
+        M[:, ko] *= TC
+        Mg = M[:, kg]
+        np.multiply(Gc, Gc, out=Mg)                       # (1 - g^2) i
+        np.subtract(1, Mg, out=Mg)
+        Mg *= I
+        OT = TC * TC
+        np.subtract(1, OT, out=OT)
+        OT *= O
+        F = A4[:, 1] if "f" in self.gates else (1 - I if self.coupled else None)
         return M, OT, F
 
     def backward(self, dH, d_state=None, truncate=None):
@@ -376,55 +400,65 @@ class LSTM(Recurrent):
         What does not depend on the incoming gradient is computed for several steps at once first
         (:meth:`_multipliers`): with K = dL/dc_t, the pre-activation gradients are da_i = K g s_i',
         da_f = K c_{t-1} s_f', da_g = K i (1 - g^2) and da_o = dL/dh_t tanh(c_t) s_o', where s' = s (1 - s).
+        The loop runs feature-major like the forward pass; dA is stored (G*H, T, B), so that the parameter
+        gradients are one matrix product with the stored column blocks z_t.
         """
         T, B, (dh_next, dc_next) = self._check_backward(dH, d_state, truncate)
-        cache, p, H = self._cache, self.params, self.hidden_size
-        A, Hs, Cs, TC, mask = (cache[k] for k in ("A", "Hs", "Cs", "TC", "mask"))
+        cache, p, D, H = self._cache, self.params, self.input_size, self.hidden_size
+        Z, A, Cs, TC, mask = (cache[k] for k in ("Z", "A", "Cs", "TC", "mask"))
         G = len(self.gates)
-        ko = self.gates.index("o")
+        ko = self.gates.index("o")                        # the last block
         peep, nif = self.peepholes, (2 if "f" in self.gates else 1)
-        A4 = A.reshape(T, B, G, H)
-        W_hh = p["weight_hh"]
+        A4 = A.reshape(T, G, H, B)
+        W_hhT = np.ascontiguousarray(p["weight_hh"].T)    # (H, G*H)
+        dHT = np.ascontiguousarray(dH.transpose(0, 2, 1))  # (T, H, B)
+        dh_next, dc_next = np.ascontiguousarray(dh_next.T), np.ascontiguousarray(dc_next.T)
         if peep:
-            pp_o = p["peep_o"]
-            pp_if = np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H)
-        dA = np.empty((T, B, G, H), self.dtype)
+            pp_o = p["peep_o"][:, None]
+            pp_if = np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H, 1)
+        dA = np.empty((G * H, T, B), self.dtype)
         # the multipliers are computed for blocks of steps small enough to stay in the CPU cache
         block = max(1, min(T, (1 << 18) // (B * G * H * A.itemsize)))
         for t1 in range(T, 0, -block):
             t0 = max(0, t1 - block)
             M, OT, F = self._multipliers(A4[t0:t1], Cs[t0:t1], TC[t0:t1])
             for t in reversed(range(t0, t1)):
-                k, da = t - t0, dA[t]
-                dh = dH[t] + dh_next
-                if mask is not None:                     # a masked step passes the state gradient through
-                    m = mask[t][:, None]
+                k, da = t - t0, dA[:, t].reshape(G, H, B)
+                dh = dHT[t] + dh_next
+                if mask is not None:                      # a masked step passes the state gradient through
+                    m = mask[t]
                     carry_h, carry_c = np.where(m, 0, dh_next), np.where(m, 0, dc_next)
                     dh *= m
                     dc_next = dc_next * m
                 dc = dh * OT[k]
                 dc += dc_next
-                if peep:                                 # o also sees the new c
-                    dc += dh * M[k, :, ko] * pp_o
-                np.multiply(M[k], dc[:, None, :], out=da)
-                np.multiply(dh, M[k, :, ko], out=da[:, ko])
+                if peep:                                  # o also sees the new c
+                    dc += dh * M[k, ko] * pp_o
+                np.multiply(M[k, :ko], dc, out=da[:ko])
+                np.multiply(dh, M[k, ko], out=da[ko])
                 dc_next = dc if F is None else dc * F[k]
                 if peep:
-                    dc_next = dc_next + (da[:, :nif] * pp_if).sum(1)
-                dh_next = da.reshape(B, G * H) @ W_hh
+                    dc_next = dc_next + (da[:nif] * pp_if).sum(0)
+                dh_next = W_hhT @ dA[:, t]
                 if mask is not None:
                     dh_next += carry_h
                     dc_next = dc_next + carry_c
                 if self._cut(t, truncate):
                     dh_next, dc_next = np.zeros_like(dh_next), np.zeros_like(dc_next)
-        dA3 = dA.reshape(T, B, G * H)
-        dX = self._finish_backward(cache["X"], dA3, dA3, Hs[:-1])
+        dA2 = dA.reshape(G * H, T * B)
+        dW = dA2 @ Z[:, :T].reshape(D + H + 1, T * B).T   # (G*H, D+H+1)
+        g_ = self.grads
+        g_["weight_ih"][...] = dW[:, :D]
+        g_["weight_hh"][...] = dW[:, D:D + H]
+        g_["bias_ih"][...] = dW[:, -1]
+        g_["bias_hh"][...] = dW[:, -1]
         if peep:
-            g_ = self.grads
-            g_["peep_o"][...] = (dA[:, :, ko] * Cs[1:]).sum((0, 1))
+            dA3 = dA.reshape(G, H, T, B)
+            g_["peep_o"][...] = np.einsum("htb,thb->h", dA3[ko], Cs[1:])
             for k, n in enumerate(self.gates[:nif]):
-                g_["peep_" + n][...] = (dA[:, :, k] * Cs[:-1]).sum((0, 1))
-        return dX, (dh_next, dc_next)
+                g_["peep_" + n][...] = np.einsum("htb,thb->h", dA3[k], Cs[:-1])
+        dX = (dA2.T @ p["weight_ih"]).reshape(T, B, D)
+        return dX, (dh_next.T.copy(), dc_next.T.copy())
 
 
 class GRU(Recurrent):
