@@ -15,9 +15,11 @@ Every layer follows one contract:
 - ``layer.activations`` holds, after a forward pass, every gate's activation (T, B, H) under its gate name
   and the states 'h' (and 'c'), each (T, B, H).
 
-The loops here compute the same numbers as the step functions of :mod:`lstmkit.cells`, but faster: the input
-projection of all time steps is one matrix product, the gates of one step are one matrix product, and the
-parameter gradients are summed over time in one product after the backward loop.
+The loops here compute the same numbers as the step functions of :mod:`lstmkit.cells`, but faster: the gates
+of one step are one matrix product, and the parameter gradients are summed over time in one product after the
+backward loop. RNN and GRU also project the inputs of all time steps in one product. The LSTM's loop works
+feature-major, on (features, B) blocks, so that each gate is one contiguous block of memory; its results
+are returned time-major like every other layer's.
 """
 import numpy as np
 
@@ -116,7 +118,7 @@ class Recurrent:
         return truncate is not None and t > 0 and t % truncate == 0
 
     def _finish_backward(self, X, dA_x, dA_h, Hprev):
-        """Parameter and input gradients from the pre-activation gradients of all steps at once.
+        """Parameter and input gradients from the pre-activation gradients of all steps at once (RNN, GRU).
 
         dA_x (T, B, G*H) multiplies the inputs X (T, B, D), dA_h the previous states Hprev (T, B, H); when
         they are the same array, one matrix product with [X | h_prev | 1] gives dW_ih, dW_hh and the bias.
@@ -417,26 +419,27 @@ class LSTM(Recurrent):
             pp_o = p["peep_o"][:, None]
             pp_if = np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H, 1)
         dA = np.empty((G * H, T, B), self.dtype)
+        dh_buf, dc_buf, dc_next_buf = (np.empty((H, B), self.dtype) for _ in range(3))
         # the multipliers are computed for blocks of steps small enough to stay in the CPU cache
-        block = max(1, min(T, (1 << 18) // (B * G * H * A.itemsize)))
+        block = max(1, min(T, (1 << 20) // (B * G * H * A.itemsize)))
         for t1 in range(T, 0, -block):
             t0 = max(0, t1 - block)
             M, OT, F = self._multipliers(A4[t0:t1], Cs[t0:t1], TC[t0:t1])
             for t in reversed(range(t0, t1)):
                 k, da = t - t0, dA[:, t].reshape(G, H, B)
-                dh = dHT[t] + dh_next
+                dh = np.add(dHT[t], dh_next, out=dh_buf)
                 if mask is not None:                      # a masked step passes the state gradient through
                     m = mask[t]
                     carry_h, carry_c = np.where(m, 0, dh_next), np.where(m, 0, dc_next)
                     dh *= m
                     dc_next = dc_next * m
-                dc = dh * OT[k]
+                dc = np.multiply(dh, OT[k], out=dc_buf)
                 dc += dc_next
                 if peep:                                  # o also sees the new c
                     dc += dh * M[k, ko] * pp_o
                 np.multiply(M[k, :ko], dc, out=da[:ko])
                 np.multiply(dh, M[k, ko], out=da[ko])
-                dc_next = dc if F is None else dc * F[k]
+                dc_next = dc.copy() if F is None else np.multiply(dc, F[k], out=dc_next_buf)
                 if peep:
                     dc_next = dc_next + (da[:nif] * pp_if).sum(0)
                 dh_next = W_hhT @ dA[:, t]
@@ -457,7 +460,7 @@ class LSTM(Recurrent):
             g_["peep_o"][...] = np.einsum("htb,thb->h", dA3[ko], Cs[1:])
             for k, n in enumerate(self.gates[:nif]):
                 g_["peep_" + n][...] = np.einsum("htb,thb->h", dA3[k], Cs[:-1])
-        dX = (dA2.T @ p["weight_ih"]).reshape(T, B, D)
+        dX = np.ascontiguousarray((p["weight_ih"].T @ dA2).reshape(D, T, B).transpose(1, 2, 0))
         return dX, (dh_next.T.copy(), dc_next.T.copy())
 
 
