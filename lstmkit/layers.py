@@ -356,7 +356,7 @@ class LSTM(Recurrent):
             if mask is not None:
                 np.copyto(Hs[:, t + 1], Hs[:, t], where=~mask[t])
         out = Hs[:, 1:].transpose(1, 2, 0)                # (T, B, H)
-        out = np.ascontiguousarray(out) if mask is None else out * mask[..., None]
+        out = out.copy() if mask is None else out * mask[..., None]     # never a view of the cache
         self._cache = dict(T=T, B=B, Z=Z, A=A, Cs=Cs, TC=TC, mask=mask)
         self.activations = {n: A[:, self._block(n)].transpose(0, 2, 1) for n in self.gates}
         if coupled:

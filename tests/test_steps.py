@@ -164,3 +164,29 @@ def test_mask_carries_state_and_zeroes_output():
     np.testing.assert_allclose(h[1], h2[0], rtol=1e-14)
     np.testing.assert_allclose(c[1], c2[0], rtol=1e-14)
     np.testing.assert_allclose(Hm[:2, 1], Hs[:, 0], rtol=1e-14)
+
+
+@pytest.mark.parametrize("name,cls,opts", CONFIGS, ids=[c[0] for c in CONFIGS])
+@pytest.mark.parametrize("shape", [(T, B, H), (1, 1, 1)], ids=["TBH", "T=B=H=1"])
+def test_outputs_are_not_views_of_the_cache(name, cls, opts, shape):
+    """Writing into what forward and backward return changes nothing the layer keeps: H, the final state and
+    dX are fresh arrays, so a learner's in-place edit cannot corrupt the next backward pass."""
+    t_, b_, h_ = shape
+    rng = np.random.default_rng(9)
+    layer = cls(D, h_, seed=0, **opts)
+    X = rng.normal(size=(t_, b_, D))
+    dH = rng.normal(size=(t_, b_, h_))
+    layer.forward(X)
+    dX_want, _ = layer.backward(dH)
+    grads_want = {k: v.copy() for k, v in layer.grads.items()}
+    acts_want = {k: v.copy() for k, v in layer.activations.items()}
+    Hout, state = layer.forward(X)
+    Hout[...] = 7.0
+    for s in (state if isinstance(state, tuple) else (state,)):
+        s[...] = -3.0
+    dX, d_state = layer.backward(dH)
+    np.testing.assert_array_equal(dX, dX_want)
+    for k, v in grads_want.items():
+        np.testing.assert_array_equal(layer.grads[k], v, err_msg=f"grads[{k!r}] changed")
+    for k, v in acts_want.items():
+        np.testing.assert_array_equal(layer.activations[k], v, err_msg=f"activations[{k!r}] changed")
