@@ -303,7 +303,6 @@ class LSTM(Recurrent):
         W *= mul[:, None]                                 # (G*H, D+H+1), sigmoid rows halved
         Z = np.empty((D + H + 1, T + 1, B), self.dtype)   # Z[:, t] = z_t; Z[D:D+H, t] = h_{t-1}
         np.copyto(Z[:D, :T], X.transpose(2, 0, 1))
-        Z[:D, T] = 0
         Z[D:D + H, 0] = h0.T
         Z[-1] = 1
         Hs = Z[D:D + H]                                   # (H, T+1, B): Hs[:, t] = h_{t-1}
