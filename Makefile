@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh clone:
 #   make book   - set up .venv and build the book into _build/html
-#   make test   - set up .venv and run the whole test suite
+#   make test   - set up .venv, install what the tests need where it can (tools/setup_test_deps.sh: torch's
+#                 CPU wheel into .venv; chromium, bubblewrap, PostgreSQL through apt-get when run as root)
+#                 and run the whole test suite; the run ends with a banner naming any test that did not run
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -36,6 +38,7 @@ book: install
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 test: install
+	bash tools/setup_test_deps.sh
 	$(PY) -m pytest
 
 bench: install

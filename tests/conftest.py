@@ -1,8 +1,9 @@
 """Shared test fixtures: the built book (built at most once per session) and a real browser.
 
 Browser tests use Debian's chromium (``apt-get install chromium``) through Playwright; every request that
-leaves loopback is blocked and recorded. Without chromium they are skipped, and the end of the run says so
-in a summary line that cannot be missed.
+leaves loopback is blocked and recorded. Tests whose optional dependency (tests/optional_deps.py: torch,
+chromium, bubblewrap, PostgreSQL) is missing are skipped, and the run ends with one banner listing each
+missing dependency and exactly which tests did not run because of it.
 """
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import optional_deps
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-NOT_RUN = "chromium not found at {path}: the browser tests were NOT run (install it: apt-get install -y chromium)"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 # Files the built book depends on: a build older than any of them is stale.
@@ -33,6 +35,14 @@ BOOK_SOURCES = ["_config.yml", "_toc.yml", "references.bib", "book/**/*", "lstmk
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: needs chromium (Debian package) and Playwright")
+
+
+def pytest_collection_modifyitems(items):
+    # skipped before any fixture: no JupyterLab server or book build for a browser test that cannot run
+    if optional_deps.problem("chromium"):
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(pytest.mark.skip(reason=optional_deps.reason("chromium")))
 
 
 # ------------------------------------------------------------------------------------ the built book
@@ -126,13 +136,7 @@ def book_url(built_book):
 # ------------------------------------------------------------------------------------------- browser
 def chromium_missing_reason():
     """None when chromium and Playwright are usable, else why the browser tests cannot run."""
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        return NOT_RUN.format(path=CHROMIUM)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed: the browser tests were NOT run"
-    return None
+    return optional_deps.reason("chromium") if optional_deps.problem("chromium") else None
 
 
 def launch_chromium(playwright):
@@ -193,20 +197,54 @@ def offline_page(browser):
 
 
 # ------------------------------------------------------------------------------ summary of skipped
-_browser_skips = []
+_skips = []         # (nodeid, reason) of every test, or whole module, that was skipped
+
+
+def _skip_reason(report):
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return reason.removeprefix("Skipped: ")
 
 
 def pytest_runtest_logreport(report):
-    if report.skipped and "browser" in report.keywords:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _browser_skips.append((report.nodeid, reason))
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skips.append((report.nodeid, _skip_reason(report)))
+
+
+def pytest_collectreport(report):
+    if report.skipped:                                    # a module that skipped itself (allow_module_level)
+        _skips.append((f"{report.nodeid} (the whole module)", _skip_reason(report)))
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _browser_skips:
-        reasons = sorted({r.replace("Skipped: ", "") for _, r in _browser_skips})
-        terminalreporter.section("browser tests NOT run", sep="!", red=True, bold=True)
-        terminalreporter.line(f"{len(_browser_skips)} browser test(s) were skipped, so the widgets and the nbgrader front ends were NOT "
-                              f"checked in a real browser:")
-        for r in reasons:
-            terminalreporter.line(f"  - {r}")
+    """One banner at the very end: each missing optional dependency and exactly which tests it kept from
+    running, then any other skipped tests grouped by reason."""
+    if not _skips:
+        return
+    by_dep, other = {}, {}
+    for nodeid, reason in _skips:
+        dep = optional_deps.dep_of(reason)
+        group = by_dep.setdefault(dep, {}) if dep else other
+        group.setdefault(reason, []).append(nodeid)
+    tr = terminalreporter
+    if by_dep:
+        names = ", ".join(by_dep)
+        tr.section(f"NOT RUN: missing {names}", sep="!", red=True, bold=True)
+        for dep, reasons in by_dep.items():
+            ids = [i for group in reasons.values() for i in group]
+            modules = sum(i.endswith("(the whole module)") for i in ids)
+            counted = " and ".join(([f"{len(ids) - modules} test(s)"] if len(ids) > modules else [])
+                                   + ([f"{modules} whole module(s)"] if modules else []))
+            tr.line(f"{dep} is missing: {optional_deps.DEPS[dep].tests} did NOT run, {counted} skipped:",
+                    red=True, bold=True)
+            for reason, ids in reasons.items():
+                tr.line(f"  reason: {reason}")
+                for nodeid in ids:
+                    tr.line(f"    {nodeid}")
+    if other:
+        tr.section("other skipped tests", sep="-")
+        for reason, ids in other.items():
+            tr.line(f"{len(ids)} skipped: {reason}")
+            for nodeid in ids:
+                tr.line(f"    {nodeid}")
+    if by_dep:
+        tr.section(f"the tests listed above did NOT run: missing {names}", sep="!", red=True, bold=True)

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from lstmkit.grading import wire
+from optional_deps import needs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+needs_bwrap = needs("bubblewrap")
 
 
 def roundtrip(value):
@@ -262,6 +263,7 @@ def test_assignment_with_two_notebooks_and_a_written_answer(tmp_path):
             assert os.path.exists(os.path.join(course, "autograded", student, "ps2", name + ".ipynb"))
 
 
+@needs_bwrap
 def test_sandbox_mounts_tmp_before_the_read_only_binds():
     """A course (and its .venv) checked out under /tmp must stay visible inside the sandbox: bwrap applies
     its mounts in order, so the tmpfs on /tmp has to come before every read-only bind."""

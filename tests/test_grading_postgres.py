@@ -7,7 +7,6 @@ with the reason printed, only when PostgreSQL is not installed.
 """
 
 import csv
-import glob
 import os
 import pathlib
 import pwd
@@ -21,6 +20,7 @@ import time
 import pytest
 
 from grading_helpers import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
+from optional_deps import needs, postgres_bindir, problem, reason
 
 corpus = load_corpus()
 BY_NAME = {case.name: case for case in corpus.CONTROLS + corpus.CASES}
@@ -47,11 +47,9 @@ def server_url(tmp_path_factory):
     if url:
         yield url
         return
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
-        print("PostgreSQL is not installed (apt-get install -y postgresql): PostgreSQL gradebook test skipped")
-        pytest.skip("PostgreSQL is not installed")
-    bindir = os.path.dirname(bins[-1])
+    if problem("PostgreSQL"):
+        pytest.skip(reason("PostgreSQL"))
+    bindir = postgres_bindir()
     # not under pytest's private temp folder: the postgres user must reach it
     root = pathlib.Path(tempfile.mkdtemp(prefix="lstmkit-pg-"))
     os.chmod(root, 0o755)
@@ -103,7 +101,7 @@ def _autograde(course, csv_name):
         return list(csv.DictReader(fh))
 
 
-@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+@needs("bubblewrap")
 def test_postgres_gradebook_same_grades_and_rerun(tmp_path, db_url):
     course = make_course(str(tmp_path / "course"), f"\nc.CourseDirectory.db_url = {db_url!r}\n")
     for name in STUDENTS:

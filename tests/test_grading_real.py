@@ -17,14 +17,14 @@ import nbformat
 import pytest
 
 from grading_helpers import LIMITS, nbgrader
+from optional_deps import problem, reason
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENTS = [a for a in ("rnn_limits", "gates", "cell_state", "variants", "reber")
                if os.path.exists(os.path.join(ROOT, "solutions", a, a + ".ipynb"))]
 
-if shutil.which("bwrap") is None:
-    print("bubblewrap (bwrap) is not installed: the sandboxed grading tests are skipped")
-    pytest.skip("bubblewrap is not installed", allow_module_level=True)
+if problem("bubblewrap"):
+    pytest.skip(reason("bubblewrap"), allow_module_level=True)
 
 from lstmkit.grading import batch  # noqa: E402
 

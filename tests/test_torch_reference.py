@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 import lstmkit as lk
+from optional_deps import problem, reason
 
-torch = pytest.importorskip("torch", reason="torch is not installed: the PyTorch cross-checks did not run "
-                                           "(pip install -r requirements-torch.txt to run them)")
+if problem("torch"):
+    pytest.skip(reason("torch"), allow_module_level=True)
+import torch  # noqa: E402
 
 CASES = [
     ("rnn", lambda D, H: torch.nn.RNN(D, H), lambda D, H: lk.RNN(D, H)),
