@@ -34,12 +34,19 @@ fi
 
 # ------------------------------------------------------------------------------------- system packages
 # Found the way the tests look for them, so a package installed by other means counts too.
+on_path() {   # an executable regular file, like Python's shutil.which (bash's `command -v` also accepts others)
+  local d
+  case $1 in */*) [ -f "$1" ] && [ -x "$1" ]; return ;; esac
+  IFS=: read -ra dirs <<<"$PATH"
+  for d in "${dirs[@]}"; do [ -f "${d:-.}/$1" ] && [ -x "${d:-.}/$1" ] && return 0; done
+  return 1
+}
 present() {
   case $1 in
-    chromium)   [ -x "$CHROMIUM" ] || command -v "$CHROMIUM" >/dev/null ;;
-    bubblewrap) command -v bwrap >/dev/null ;;
+    chromium)   on_path "$CHROMIUM" ;;
+    bubblewrap) on_path bwrap ;;
     postgresql) compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null ;;
-    keyutils)   command -v keyctl >/dev/null ;;
+    keyutils)   on_path keyctl ;;
   esac
 }
 what_skips() {
