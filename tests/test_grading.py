@@ -70,7 +70,7 @@ def test_frames_roundtrip_and_reject_oversized_headers():
     wire.write_frame(w, {"op": "x", "n": 1}, [b"abc", b""])
     header, blobs = wire.read_frame(r)
     assert header["op"] == "x" and blobs == [b"abc", b""]
-    os.write(w, (wire.MAX_FRAME + 1).to_bytes(4, "big"))
+    os.write(w, (wire.MAX_HEADER + 1).to_bytes(4, "big"))
     with pytest.raises(wire.WireError, match="exceeds the limit"):
         wire.read_frame(r)
     os.close(r)
@@ -78,17 +78,26 @@ def test_frames_roundtrip_and_reject_oversized_headers():
 
 
 # -------------------------------------------------------------------- sandbox
+def student_build(assignment="ps1"):
+    """A student build of lstmkit in a fresh temporary folder (the caller removes it)."""
+    from lstmkit.grading import student_build as sb
+
+    return sb.build(os.path.join(tempfile.mkdtemp(prefix="build-test-"), "b"), assignment)
+
+
 @pytest.fixture
 def kernel():
     from lstmkit.grading.runner import StudentKernel
 
     scratch = tempfile.mkdtemp(prefix="kernel-test-")
+    build = student_build()
     with open(os.path.join(scratch, "mine.txt"), "w") as fh:
         fh.write("student file")
-    k = StudentKernel(scratch, {"as": 1 << 30, "nproc": 16, "fsize": 1 << 20}, 61005, 5000)
+    k = StudentKernel(scratch, build, {"as": 1 << 30, "nproc": 16, "fsize": 1 << 20}, 61005, 5000)
     yield k
     k.close()
     shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(os.path.dirname(build.root), ignore_errors=True)
 
 
 def run(kernel, source):
@@ -115,15 +124,19 @@ try:
     socket.create_connection(('1.1.1.1', 53), timeout=2)
 except OSError as exc:
     print('network blocked')
+import lstmkit, lstmkit.grading
+print(lstmkit.__file__, sorted(os.listdir(os.path.dirname(lstmkit.grading.__file__))))
 """).splitlines()
     if ROOT == "/work/main":
-        assert out[0] == str(sorted(n for n in [".venv", "lstmkit"] if os.path.isdir(os.path.join(ROOT, n))))
+        assert out[0] == str(sorted(n for n in [".venv"] if os.path.isdir(os.path.join(ROOT, n))))
     assert out[1] == "False False"
     assert out[2] == "/scratch student file"
     if os.geteuid() == 0:
         assert out[3] == "61005"
     assert out[4] == f"16 {1 << 30}"
     assert out[5].startswith("write blocked") and out[6] == "network blocked"
+    # the student build, not the real package: lstmkit.grading is a placeholder without the checks' code
+    assert out[7] == "/opt/course/lib/lstmkit/__init__.py ['__init__.py', 'checks.py']"
     assert not os.path.exists(os.path.join(ROOT, "lstmkit", "evil.py"))
 
 
@@ -194,8 +207,10 @@ def test_whole_notebook_time_limit_stops_the_rest():
     scratch = tempfile.mkdtemp(prefix="kernel-test-")
     limits = {"notebook_timeout": 3.0, "cell_timeout": 2.0, "output_limit": 1000, "sandbox": True,
               "uid": 61006, "rlimits": {"as": 1 << 30, "nproc": 16}}
-    events = execute_notebook(nb, {}, set(), scratch, tempfile.gettempdir(), limits)
+    build = student_build()
+    events = execute_notebook(nb, {}, set(), scratch, build, tempfile.gettempdir(), limits)
     shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(os.path.dirname(build.root), ignore_errors=True)
     ran = [any("ran" in str(o.get("text", "")) for o in c.outputs) for c in nb.cells]
     assert ran[0] and not ran[-1]  # 1.2 s cells: the third or fourth crosses the 3 s budget
     assert any("timed out" in e or "notebook exceeded its time limit of 3.0 s" in e for e in events), events
@@ -268,7 +283,7 @@ def test_sandbox_mounts_tmp_before_the_read_only_binds():
     """A course (and its .venv) checked out under /tmp must stay visible inside the sandbox: bwrap applies
     its mounts in order, so the tmpfs on /tmp has to come before every read-only bind."""
     from lstmkit.grading import sandbox
-    args = sandbox.bwrap_command("/tmp/some-scratch", ["python", "-c", "pass"], as_root=True)
+    args = sandbox.bwrap_options("/tmp/some-scratch", "/tmp/some-build", as_root=True)
     tmpfs_at = [i for i, a in enumerate(args) if a == "--tmpfs" and args[i + 1] == "/tmp"]
     binds = [i for i, a in enumerate(args) if a == "--ro-bind"]
     assert len(tmpfs_at) == 1 and binds and tmpfs_at[0] < min(binds), args

@@ -39,7 +39,8 @@ def build_parser():
                       help="run without bubblewrap (only for trusted submissions)")
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
-    sub.add_parser("_serve", help=argparse.SUPPRESS)
+    serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
+    serve.add_argument("--memory-mb", type=int, default=None)
     return parser
 
 
@@ -54,8 +55,9 @@ def main(argv=None):
 
         return worker_main(args.job)
     if args.command == "_serve":
-        from .worker import serve
+        from .worker import limit_memory, serve
 
+        limit_memory(args.memory_mb)
         return serve()
     from .batch import autograde
     from .course import CourseError

@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import course as course_mod
 from . import gradebook
+from . import student_build
 
 FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
 UID_BASE = 61000
@@ -51,6 +52,8 @@ DEFAULT_LIMITS = {
     "fsize_mb": 64,              # largest file the student's code may write
     "disk_mb": 256,              # size of the sandbox's scratch folder (and of its /tmp)
     "output_limit": 20000,       # characters of output kept per cell
+    "notebook_output_limit": 2_000_000,  # characters of output kept per notebook
+    "worker_memory_mb": 3072,    # RLIMIT_AS of each trusted grading process
 }
 
 
@@ -59,6 +62,7 @@ def kernel_limits(options, slot, sandbox):
         "cell_timeout": float(options["cell_timeout"]),
         "notebook_timeout": float(options["notebook_timeout"]),
         "output_limit": int(options["output_limit"]),
+        "notebook_output_limit": int(options["notebook_output_limit"]),
         "sandbox": sandbox,
         "uid": UID_BASE + slot,
         "disk_bytes": int(options["disk_mb"]) * 1024 * 1024,
@@ -77,13 +81,14 @@ class WorkerSlot:
     one is started for the next student.
     """
 
-    def __init__(self, workdir):
-        self.workdir, self.proc = workdir, None
+    def __init__(self, workdir, memory_mb):
+        self.workdir, self.memory_mb, self.proc = workdir, memory_mb, None
 
     def _start(self):
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
         log = open(os.path.join(self.workdir, f"worker-{time.monotonic_ns()}.log"), "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "lstmkit.grading", "_serve"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "lstmkit.grading", "_serve",
+                                      "--memory-mb", str(int(self.memory_mb))],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                      start_new_session=True, env=env, cwd=self.workdir)
         log.close()
@@ -156,6 +161,8 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
     work = tempfile.mkdtemp(prefix="lstmkit-grading-")
     os.chmod(work, 0o711)
     spec_json = json.loads(json.dumps(spec))
+    # the library the students' kernels see: lstmkit without this assignment's reference implementations
+    build = student_build.build(os.path.join(work, "student-lstmkit"), assignment)
 
     def one(student):
         slot = slots.get()
@@ -165,8 +172,10 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
             job = {"student": student, "spec": spec_json, "scratch": os.path.join(folder, "scratch"),
                    "submission_dir": coursedir.format_path(coursedir.submitted_directory, student, assignment),
                    "limits": kernel_limits(options, slot, sandbox),
+                   "student_build": {"root": build.root, "lib": build.lib, "kernel": build.kernel,
+                                     "hidden": list(build.hidden)},
                    "result_path": os.path.join(folder, "result.json")}
-            worker = pool_slots.setdefault(slot, WorkerSlot(work))
+            worker = pool_slots.setdefault(slot, WorkerSlot(work, options["worker_memory_mb"]))
             result = worker.grade(job, os.path.join(folder, "job.json"), budget)
         finally:
             slots.put(slot)

@@ -8,12 +8,15 @@ Every ``check_*`` function returns None and prints nothing when the function und
     AssertionError: lstm_step_forward: h is wrong: the gate blocks are read in the order i, f, o, g ...
     AssertionError: lstm_forward: H matches up to time step 1 but differs from time step t = 2 ...
 
-Three rules hold for every check:
+Four rules hold for every check:
 
-- The function under test runs with lstmkit's own implementation of the same computation switched off
-  (:func:`reference_blocked`): a solution that only calls ``lstmkit.cells.lstm_step_forward`` (or an LSTM
-  layer, or ``lstmkit.clip_grad_norm`` ...) fails with a message saying so. ``lstmkit.sigmoid``,
-  ``lstmkit.dsigmoid``, ``lstmkit.dtanh`` and numpy stay available.
+- Expected values come only from lstmkit's own code, never from a function the learner wrote: the learner's
+  functions are called only to be judged.
+- A solution that calls lstmkit's own version of the exercise (``lstmkit.cells.lstm_step_forward``, an LSTM
+  layer, ``lstmkit.clip_grad_norm`` ..., as declared in :mod:`lstmkit.grading.exercises`) fails with a
+  message saying so. Under the hardened grader those functions are not in the sandbox at all; in
+  ``nbgrader validate`` the check notices the call. ``lstmkit.sigmoid``, ``lstmkit.dsigmoid``,
+  ``lstmkit.dtanh`` and numpy stay available.
 - Nothing is written to stderr: numerical warnings raised by the learner's code (overflow in ``np.exp`` ...)
   are caught and turned into a failure that names them, because nbgrader gives zero to a test cell that
   writes to stderr anyway.
@@ -24,6 +27,7 @@ Shapes follow the course: time-major X (T, B, D), states (B, H), PyTorch paramet
 """
 import contextlib
 import itertools
+import sys
 import time
 import types
 import warnings
@@ -34,6 +38,7 @@ from .. import cells as _cells
 from ..gradcheck import gradcheck as _gradcheck_fn, numerical_gradient as _numerical_gradient
 from .. import reber as _reber
 from ..activations import sigmoid
+from . import exercises as _exercises
 
 LSTM_GATES = ("i", "f", "g", "o")
 GRU_GATES = ("r", "z", "n")
@@ -42,88 +47,70 @@ _GATE_WORDS = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o
 
 
 # =============================================================================================
-# The reference switch: learners' functions run with lstmkit's implementations turned off
+# Calling the learner's function
 # =============================================================================================
-def _module_functions(module, skip=()):
-    """Every plain function and method defined in ``module`` (not imported into it), as (label, function)."""
-    found = []
-    for name, obj in vars(module).items():
-        # Private helpers (_blocks, _check_forward, ...) stay on: the public entry points are what a
-        # solution would call, and a reference handed to the learner on purpose may need the helpers.
-        if name in skip or name.startswith("_"):
-            continue
-        if isinstance(obj, types.FunctionType) and obj.__module__ == module.__name__:
-            found.append((f"{module.__name__}.{name}", obj))
-        elif isinstance(obj, type) and obj.__module__ == module.__name__:
+def _reference_codes(answer):
+    """{code object: dotted name} of every function in lstmkit that already computes ``answer``
+    (its references in :mod:`lstmkit.grading.exercises`: modules, classes, functions, methods)."""
+    import importlib
+
+    codes = {}
+
+    def add(obj, label):
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+        elif isinstance(obj, property):
+            obj = obj.fget
+        if isinstance(obj, types.FunctionType):
+            codes[obj.__code__] = label
+        elif isinstance(obj, type):
             for attr, member in vars(obj).items():
-                if attr.startswith("_") and attr != "__init__":
-                    continue
-                if isinstance(member, (staticmethod, classmethod)):
-                    member = member.__func__
-                elif isinstance(member, property):
-                    member = member.fget
-                if isinstance(member, types.FunctionType):
-                    found.append((f"{module.__name__}.{name}.{attr}", member))
-    return found
+                add(member, f"{label}.{attr}")
 
-
-def _reference_functions(groups):
-    from .. import layers, optim, train  # imported here: lstmkit.grading stays light to import
-    modules = {"cells": [_cells], "layers": [layers], "optim": [optim], "train": [train], "reber": [_reber]}
-    out = []
-    for g in groups:
-        for module in modules[g]:
-            # lstm_gate_names only returns a tuple of letters; the Reber data classes are harmless too.
-            out += _module_functions(module, skip=("lstm_gate_names",))
-    return out
-
-
-def _blocked_code(function, label):
-    """A code object that raises an AssertionError naming ``label``, with the same free variables as
-    ``function`` (so that it can replace ``function.__code__``), or None if that cannot be built."""
-    free = function.__code__.co_freevars
-    msg = (f"your code calls lstmkit's reference implementation {label}. Write this part yourself with "
-           f"numpy (lstmkit.sigmoid, lstmkit.dsigmoid and lstmkit.dtanh are allowed).")
-    lines = ["def _outer():"] + [f"    {v} = None" for v in free]
-    lines += ["    def _blocked(*args, **kwargs):", f"        raise AssertionError({msg!r})"]
-    if free:
-        lines.append("        " + ", ".join(free) + ",")  # never reached; makes them free variables
-    lines.append("    return _blocked")
-    namespace = {}
-    exec("\n".join(lines), namespace)
-    code = namespace["_outer"]().__code__
-    return code if code.co_freevars == free else None
+    for ref in _exercises.references_of(answer):
+        parts = ref.split(".")
+        obj = importlib.import_module(".".join(parts[:2]))
+        for part in parts[2:]:
+            obj = getattr(obj, part)
+        if isinstance(obj, types.ModuleType):
+            for name, member in vars(obj).items():
+                if getattr(member, "__module__", None) == obj.__name__:
+                    add(member, f"{ref}.{name}")
+        else:
+            add(obj, ref)
+    return codes
 
 
 @contextlib.contextmanager
-def reference_blocked(groups=("cells", "layers", "optim", "train"), allow=()):
-    """Within this block, lstmkit's reference implementations raise AssertionError when called.
+def _watch_references(answer):
+    """Record the first call, inside the block, of a function that computes ``answer`` for the learner.
 
-    groups: which parts of lstmkit to switch off: 'cells' (step functions), 'layers' (RNN, LSTM, GRU),
-        'optim' (clip_grad_norm, optimisers), 'train' (lstmkit.train), 'reber' (lstmkit.reber).
-    allow: functions to leave on (e.g. a step function handed to the learner's code on purpose).
-
-    The function objects themselves are switched (their ``__code__``), so an alias taken before the call
-    (``from lstmkit.cells import lstm_step_forward as ref``) is switched off too.
+    Yields a list that holds the dotted name of that function afterwards (empty when none was called). This
+    is a courtesy for ``nbgrader validate`` and plain ``nbgrader autograde``, where the learner's code runs
+    next to the full library; it defends nothing. The hardened grader runs the learner's code in a sandbox
+    whose lstmkit does not contain these functions at all (:mod:`lstmkit.grading.student_build`).
     """
-    allowed = {id(f) for f in allow}
-    saved = []
+    codes = _reference_codes(answer)
+    hit = []
+    if not codes:
+        yield hit
+        return
+
+    def profile(frame, event, arg):
+        if event == "call" and not hit and frame.f_code in codes:
+            hit.append(codes[frame.f_code])
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
     try:
-        for label, function in _reference_functions(groups):
-            if id(function) in allowed:
-                continue
-            code = _blocked_code(function, label)
-            if code is not None:
-                saved.append((function, function.__code__))
-                function.__code__ = code
-        yield
+        yield hit
     finally:
-        for function, code in saved:
-            function.__code__ = code
+        sys.setprofile(previous)
 
 
-def _call(fn, name, *args, groups=("cells", "layers", "optim", "train"), allow=(), kwargs=None):
-    """Call the learner's ``fn(*args, **kwargs)`` with the references blocked and warnings caught."""
+def _call(fn, name, *args, kwargs=None):
+    """Call the learner's ``fn(*args, **kwargs)``, with warnings caught and calls to lstmkit's own version
+    of the exercise reported. ``name`` is the exercise's function name (see lstmkit.grading.exercises)."""
     if not callable(fn):
         raise AssertionError(f"{name}: expected a function, found {type(fn).__name__}")
     try:
@@ -133,10 +120,11 @@ def _call(fn, name, *args, groups=("cells", "layers", "optim", "train"), allow=(
     if module.startswith("lstmkit"):
         raise AssertionError(f"{name} is lstmkit's own {module}.{getattr(fn, '__name__', '?')}: "
                              f"define {name} yourself with def.")
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _watch_references(name) as hit:
         warnings.simplefilter("always")
-        with reference_blocked(groups, allow):
-            out = fn(*args, **(kwargs or {}))
+        out = fn(*args, **(kwargs or {}))
+    if hit:
+        raise AssertionError(f"{name}: your code calls " + _exercises.MESSAGE.format(name=hit[0]))
     numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if numeric:
         raise AssertionError(
@@ -579,21 +567,14 @@ def _lstm_run(X, h0, c0, p, carry_h=True, carry_c=True, step=None):
 def check_lstm_forward(fn, step=None, *, steps=6, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
     """fn(X (T, B, D), h0 (B, H), c0 (B, H), params) -> (H (T, B, H), c_T (B, H)).
 
-    H[t] is the hidden state after input X[t] (h0 is not in H). step: the learner's own
-    ``lstm_step_forward(x, h_prev, c_prev, params) -> (h, c)``, which fn is expected to call: the expected
-    values are computed by running that step in a loop, so that only the loop over time is graded here (a
-    mistake inside the step is not counted twice). With step=None lstmkit's step is used.
+    H[t] is the hidden state after input X[t] (h0 is not in H). The expected values come from lstmkit's
+    step. step: the learner's own ``lstm_step_forward``, used only to explain a failure: when fn's output is
+    wrong but equals the loop over the learner's step, the message says to fix the step first.
     """
     X, h0, c0, p = lstm_sequence_problem(steps, batch, inputs, hidden, seed, dtype)
     out = _call(fn, "lstm_forward", X.copy(), h0.copy(), c0.copy(), _copy(p))
     H, c_T = _unpack(out, "lstm_forward", ["H", "c_T"])
-    if step is None:
-        run = _lstm_run
-    else:
-        def run(*args, **kw):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return _lstm_run(*args, step=lambda *a: _call(step, "lstm_step_forward", *a), **kw)
+    run = _lstm_run
     H_ref, _, c_ref = run(X, h0, c0, p)
     if isinstance(H, np.ndarray) and H.shape == (steps + 1, batch, hidden):
         raise AssertionError(f"lstm_forward: H has shape {_fmt_shape(H.shape)}, expected "
@@ -610,8 +591,34 @@ def check_lstm_forward(fn, step=None, *, steps=6, batch=3, inputs=4, hidden=5, s
             ("the initial cell state c0 is unused", run(X, h0, z(c0), p)[k]),
             ("the initial hidden state h0 is unused", run(X, z(h0), c0, p)[k]),
         ]
-    _compare("lstm_forward", "H", H, H_ref, alts(0), _dims(T=steps, B=batch, H=hidden), sequence=True)
-    _compare("lstm_forward", "c_T", c_T, c_ref, alts(2), _dims(B=batch, H=hidden))
+    with _blame_step(step, "lstm_forward", "lstm_step_forward",
+                     lambda learner: _lstm_run(X, h0, c0, p, step=learner), (H, c_T), (0, 2)):
+        _compare("lstm_forward", "H", H, H_ref, alts(0), _dims(T=steps, B=batch, H=hidden), sequence=True)
+        _compare("lstm_forward", "c_T", c_T, c_ref, alts(2), _dims(B=batch, H=hidden))
+
+
+@contextlib.contextmanager
+def _blame_step(step, name, step_name, loop, found, picks):
+    """Re-raise a failed comparison of ``name`` with a better message when the learner's results equal
+    ``loop`` run over the learner's own ``step``: the loop is right and the step is wrong. Runs the learner's
+    step only after the check has failed, so it can never turn a failure into a pass."""
+    try:
+        yield
+    except AssertionError:
+        if step is None:
+            raise
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                theirs = loop(lambda *a: _call(step, step_name, *a))
+            same = all(isinstance(f, np.ndarray) and f.shape == np.shape(theirs[k]) and
+                       np.allclose(f, theirs[k], rtol=1e-6, atol=1e-9) for f, k in zip(found, picks))
+        except Exception:  # the learner's step fails on its own: keep the original message
+            same = False
+        if not same:
+            raise
+        raise AssertionError(f"{name} runs the loop over time correctly, but over your {step_name}, which "
+                             f"is wrong: fix {step_name} first (see its test); {name} then passes too") from None
 
 
 # =============================================================================================
@@ -655,7 +662,7 @@ def check_lstm_step_backward(fn, *, part="all", batch=3, inputs=4, hidden=5, see
     dh = rng.standard_normal((batch, hidden)).astype(dtype)
     dc = rng.standard_normal((batch, hidden)).astype(dtype)
     _, _, cache = _cells.lstm_step_forward(x, h_prev, c_prev, p)
-    student_cache = dict(cache, params=_copy(p), x=x.copy(), h_prev=h_prev.copy(), c_prev=c_prev.copy())
+    student_cache = {k: _copy(v) if isinstance(v, dict) else np.array(v, copy=True) for k, v in cache.items()}
     out = _call(fn, "lstm_step_backward", dh.copy(), dc.copy(), student_cache)
     dx, dh_prev, dc_prev, dparams = _unpack(out, "lstm_step_backward", ["dx", "dh_prev", "dc_prev", "dparams"])
     ref = _cells.lstm_step_backward(dh, dc, cache)
@@ -734,9 +741,8 @@ def check_lstm_backward(fn, step_backward=None, *, steps=5, batch=2, inputs=3, h
 
     caches: the T caches of ``lstmkit.cells.lstm_step_forward`` from a forward pass over X (T, B, D) from
     (h0, c0); dH: the gradient of the loss with respect to every hidden output H[t]; dparams: the parameter
-    gradients summed over all time steps. step_backward: the learner's own ``lstm_step_backward``, which fn
-    is expected to call: the expected values come from running it in the right loop, so that only
-    backpropagation through time is graded here. With step_backward=None lstmkit's step is used, and
+    gradients summed over all time steps. The expected values come from lstmkit's step. step_backward: the
+    learner's own ``lstm_step_backward``, used only to explain a failure (see :func:`check_lstm_forward`).
     finite_differences=True also compares with lstmkit.gradcheck on L = sum(dH * H).
     """
     X, h0, c0, p = lstm_sequence_problem(steps, batch, inputs, hidden, seed, dtype)
@@ -745,29 +751,28 @@ def check_lstm_backward(fn, step_backward=None, *, steps=5, batch=2, inputs=3, h
         h, c, cache = _cells.lstm_step_forward(X[t], h, c, p)
         caches.append(cache)
     dH = _rng(seed + 1000).standard_normal((steps, batch, hidden)).astype(dtype)
-    out = _call(fn, "lstm_backward", dH.copy(), [dict(cc, params=_copy(p)) for cc in caches])
-    dX, dh0, dc0, dparams = _unpack(out, "lstm_backward", ["dX", "dh0", "dc0", "dparams"])
-    if step_backward is None:
-        step = None
-    else:
-        def step(*args):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return _call(step_backward, "lstm_step_backward", *args)
-    ref = _lstm_bptt(dH, caches, step=step)
+    ref = _lstm_bptt(dH, caches)
     mistakes = [
         ("the gradient along the cell state is not carried back: pass dc_prev of step t as the dc of step t-1",
-         _lstm_bptt(dH, caches, upstream_dc=False, step=step)),
+         _lstm_bptt(dH, caches, upstream_dc=False)),
         ("the recurrent gradient is missing: the dh of step t is dH[t] plus dh_prev from step t+1",
-         _lstm_bptt(dH, caches, recurrent_dh=False, step=step)),
+         _lstm_bptt(dH, caches, recurrent_dh=False)),
         ("dparams holds one step's gradient: sum the parameter gradients over all time steps",
-         _lstm_bptt(dH, caches, sum_params=False, step=step)),
+         _lstm_bptt(dH, caches, sum_params=False)),
     ]
+    learner_caches = [{k: _copy(v) if isinstance(v, dict) else np.array(v, copy=True) for k, v in cc.items()}
+                      for cc in caches]
+    out = _call(fn, "lstm_backward", dH.copy(), learner_caches)
+    dX, dh0, dc0, dparams = _unpack(out, "lstm_backward", ["dX", "dh0", "dc0", "dparams"])
     dims = _dims(T=steps, B=batch, D=inputs)
-    _compare("lstm_backward", "dX", dX, ref[0], [(w, m[0]) for w, m in mistakes], dims, sequence=True,
-             backward=True)
-    _compare("lstm_backward", "dh0", dh0, ref[1], [(w, m[1]) for w, m in mistakes], _dims(B=batch, H=hidden))
-    _compare("lstm_backward", "dc0", dc0, ref[2], [(w, m[2]) for w, m in mistakes], _dims(B=batch, H=hidden))
+    with _blame_step(step_backward, "lstm_backward", "lstm_step_backward",
+                     lambda learner: _lstm_bptt(dH, caches, step=learner), (dX, dh0, dc0), (0, 1, 2)):
+        _compare("lstm_backward", "dX", dX, ref[0], [(w, m[0]) for w, m in mistakes], dims, sequence=True,
+                 backward=True)
+        _compare("lstm_backward", "dh0", dh0, ref[1], [(w, m[1]) for w, m in mistakes],
+                 _dims(B=batch, H=hidden))
+        _compare("lstm_backward", "dc0", dc0, ref[2], [(w, m[2]) for w, m in mistakes],
+                 _dims(B=batch, H=hidden))
     if not isinstance(dparams, dict):
         raise AssertionError(f"lstm_backward: dparams should be a dict, found {type(dparams).__name__}")
     for k in ref[3]:
@@ -914,8 +919,7 @@ def check_reber_generator(fn, *, n=500, seed=0):
     from np.random.default_rng(seed). Checks: all grammatical, every transition of the machine taken, each
     choice close to 50/50, mean length near its expected value, same seed -> same strings."""
     m = _reber.reber_machine()
-    groups = ("cells", "layers", "optim", "train", "reber")
-    strings = _call(fn, "reber_strings", n, seed, groups=groups)
+    strings = _call(fn, "reber_strings", n, seed)
     if not isinstance(strings, (list, tuple)) or len(strings) != n:
         got = f"{len(strings)} items" if isinstance(strings, (list, tuple)) else type(strings).__name__
         raise AssertionError(f"reber_strings({n}, {seed}) should return a list of {n} strings, found {got}")
@@ -926,11 +930,11 @@ def check_reber_generator(fn, *, n=500, seed=0):
         if not verdict.ok:
             raise AssertionError(f"reber_strings returned {s!r}, which is not a Reber string: at position "
                                  f"{verdict.position}, {verdict.reason}")
-    again = _call(fn, "reber_strings", n, seed, groups=groups)
+    again = _call(fn, "reber_strings", n, seed)
     if list(again) != list(strings):
         raise AssertionError("reber_strings gave different strings for the same seed: draw every random choice "
                              "from rng = np.random.default_rng(seed) (rng.random(), rng.integers())")
-    other = _call(fn, "reber_strings", n, seed + 1, groups=groups)
+    other = _call(fn, "reber_strings", n, seed + 1)
     if list(other) == list(strings):
         raise AssertionError("reber_strings gave the same strings for two different seeds: use the seed")
     counts = {}
@@ -958,6 +962,44 @@ def check_reber_generator(fn, *, n=500, seed=0):
     if abs(lengths.mean() - want) > 5 * lengths.std() / np.sqrt(n) + 0.05:
         raise AssertionError(f"your strings have mean length {lengths.mean():.2f}; Reber strings (with B and E) "
                              f"have mean length {want:.2f}")
+    _check_not_replayed(strings, n, seed)
+
+
+_TRAINING_SET_CACHE = {}
+
+
+def _training_inner_strings():
+    """The inner Reber strings of exercise 5's training set (reber_data.npz), regenerated from the same n and
+    seed (lstmkit.reber.TRAINING_SET_N / TRAINING_SET_SEED) so that the check does not depend on the current
+    directory, and the fraction of fresh Reber strings that are not among them (what a true generator makes)."""
+    if not _TRAINING_SET_CACHE:
+        seen = frozenset(s[2:-2] for s in _reber.generate("embedded", _reber.TRAINING_SET_N,
+                                                           seed=_reber.TRAINING_SET_SEED))
+        fresh = _reber.generate("reber", 20_000, seed=20_240_605)
+        _TRAINING_SET_CACHE["seen"] = seen
+        _TRAINING_SET_CACHE["novel"] = sum(s not in seen for s in fresh) / len(fresh)
+    return _TRAINING_SET_CACHE["seen"], _TRAINING_SET_CACHE["novel"]
+
+
+def _binomial_cdf(k, n, p):
+    """P(X <= k) for X ~ Binomial(n, p), 0 < p < 1."""
+    import math
+
+    return sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                        + i * math.log(p) + (n - i) * math.log1p(-p)) for i in range(k + 1))
+
+
+def _check_not_replayed(strings, n, seed):
+    """Fail when far fewer of the strings are new (not an inner string of the training set reber_data.npz)
+    than a generator of the grammar makes: the strings were sampled from the training file."""
+    seen, p = _training_inner_strings()
+    novel = sum(s not in seen for s in strings)
+    if novel >= p * n or _binomial_cdf(novel, n, p) > 1e-6:
+        return
+    raise AssertionError(f"reber_strings({n}, {seed}): only {novel} of your {n} strings are not in the training "
+                         f"set reber_data.npz, where a generator of the grammar makes about {p * n:.0f} new ones: "
+                         f"your strings all come from the training set. Walk the machine yourself, drawing every "
+                         f"choice from rng = np.random.default_rng(seed)")
 
 
 def _acceptor_corpus(seed):
@@ -979,7 +1021,7 @@ def _acceptor_corpus(seed):
 def check_reber_acceptor(fn, *, seed=0):
     """fn(s: str) -> bool: True exactly when s is a complete string of the Reber grammar (with B and E)."""
     for s in _acceptor_corpus(seed):
-        found = _call(fn, "is_reber", s, groups=("cells", "layers", "optim", "train", "reber"))
+        found = _call(fn, "is_reber", s)
         if not isinstance(found, (bool, np.bool_)):
             raise AssertionError(f"is_reber({s!r}) should return True or False, found {type(found).__name__}")
         verdict = _reber.accept(s) if set(s) <= set(_reber.SYMBOLS) else _reber.Verdict(False, 0, "foreign symbol")
@@ -1024,8 +1066,7 @@ def check_reber_criterion(fn, *, seed=0):
     """fn(outputs (T, 7), legal (T, 7) bool) -> bool: True when, at every step t, every legal next symbol's
     output is larger than every illegal symbol's output (Hochreiter & Schmidhuber 1997)."""
     for outputs, legal in _criterion_cases(seed):
-        found = _call(fn, "predicts_correctly", outputs.copy(), legal.copy(),
-                      groups=("cells", "layers", "optim", "train", "reber"))
+        found = _call(fn, "predicts_correctly", outputs.copy(), legal.copy())
         expected = bool(_reber.correct_positions(outputs[:, None], legal[:, None].astype(float)).all())
         if not isinstance(found, (bool, np.bool_)):
             raise AssertionError(f"predicts_correctly should return True or False, found {type(found).__name__}")

@@ -31,6 +31,7 @@ import uuid
 import nbformat
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CELLS = 2000
 FLAGS = ("grade", "solution", "locked", "task", "points", "schema_version", "checksum")
 
 
@@ -56,8 +57,12 @@ def load_notebook(path, label):
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise Rejected(f"{label} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise Rejected(f"{label} nests its JSON too deeply to be a notebook") from None
     if not isinstance(data, dict) or data.get("nbformat") != 4:
         raise Rejected(f"{label} is not an nbformat 4 notebook")
+    if isinstance(data.get("cells"), list) and len(data["cells"]) > MAX_CELLS:
+        raise Rejected(f"{label} has {len(data['cells'])} cells, over the limit of {MAX_CELLS}")
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)  # joins multi-line sources
         nbformat.validate(nb)

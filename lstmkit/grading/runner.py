@@ -18,10 +18,11 @@ follows:
 - builtins, and names bound by the instructor's read-only cells and by earlier
   test cells, are trusted objects from this process;
 - names the instructor's answer cells define (the functions and values the
-  student must write) come from the student's kernel: plain data (numbers,
-  strings, numpy arrays, lists, dicts) is copied over; a module stands for
-  this process's own copy of the module of that name (only if already
-  imported here); anything else (functions, classes, instances) becomes a
+  student must write), and names bound nowhere on this side, come from the
+  student's kernel: the grader asks for exactly those names and accepts only
+  those keys in the reply, so a reply can never replace a trusted name.
+  Plain data (numbers, strings, numpy arrays, lists, dicts) is copied over;
+  anything else (functions, classes, instances, modules) becomes a
   :class:`Remote` proxy whose calls travel to the student's kernel with their
   arguments and come back as plain data.
 
@@ -76,9 +77,10 @@ class StudentCodeError(Exception):
 class StudentKernel:
     """Client side of the pipe protocol; one per notebook."""
 
-    def __init__(self, scratch, limits, uid, output_limit, use_sandbox=True, disk_bytes=256 * 1024 * 1024):
+    def __init__(self, scratch, build, limits, uid, output_limit, use_sandbox=True,
+                 disk_bytes=256 * 1024 * 1024):
         self.proc, self.fd_out, self.fd_in = sandbox.start_kernel(
-            scratch, limits, uid, output_limit, sandbox=use_sandbox, disk_bytes=disk_bytes)
+            scratch, build, limits, uid, output_limit, sandbox=use_sandbox, disk_bytes=disk_bytes)
         self.dead = None
         self.output_limit = output_limit
         self.seq = 0
@@ -188,11 +190,13 @@ class StudentKernel:
         return reply
 
     def names(self, names, deadline):
-        reply, blobs = self.request({"op": "names", "names": sorted(names)}, deadline=deadline)
+        """The values of ``names`` in the student's namespace; keys that were not asked for are ignored."""
+        wanted = set(names)
+        reply, blobs = self.request({"op": "names", "names": sorted(wanted)}, deadline=deadline)
         values = reply.get("values")
         if not isinstance(values, dict):
             raise wire.WireError("malformed names reply")
-        return {k: wire.decode(v, blobs, self.proxy) for k, v in values.items() if isinstance(k, str)}
+        return {k: wire.decode(v, blobs, self.proxy) for k, v in values.items() if k in wanted}
 
     def operate(self, header, blobs=()):
         reply, rblobs = self.request(header, blobs, deadline=CURRENT_DEADLINE[0])
@@ -213,13 +217,9 @@ class StudentKernel:
         return wire.decode(reply.get("value"), rblobs, self.proxy)
 
     def proxy(self, tree):
+        """A stand-in for an object that stays in the student's kernel (a module too: never one of ours)."""
         if tree.get("t") == "module":
-            # only modules this process already trusts and has imported: a name chosen by the
-            # student must not make the grader import (and run) anything new
-            module = sys.modules.get(tree["name"])
-            if module is not None:
-                return module
-            return Remote(self, {"id": -1, "type": f"module {tree['name']!r}"})
+            return Remote(self, {"id": -1, "type": f"module {str(tree['name'])[:100]!r}"})
         return Remote(self, tree)
 
 
@@ -231,8 +231,8 @@ def student_exception(error):
     ename = str(error.get("ename", "Error"))
     evalue = str(error.get("evalue", ""))
     kind = getattr(builtins, ename, None)
-    if ename == "KeyboardInterrupt":
-        return CellTimeout("timed out; the call was interrupted")
+    # A reply, not a timeout: when the grader interrupts a call, request() raises CellTimeout itself, so a
+    # KeyboardInterrupt here was raised by the student's own code and is reported as theirs.
     if isinstance(kind, type) and issubclass(kind, Exception) and kind.__module__ == "builtins":
         with contextlib.suppress(Exception):
             exc = kind(evalue)
@@ -248,27 +248,6 @@ def _encode_args(value, blobs):
         raise TypeError(f"a {type(obj).__name__} cannot be passed to the student's code; "
                         "only data (numbers, strings, arrays, lists, dicts) can")
     return wire.encode(value, blobs, make_ref)
-
-
-_REFERENCES = {}
-
-
-def snapshot_references():
-    """Remember lstmkit's reference functions and their code, before any test switches them off."""
-    if _REFERENCES:
-        return
-    try:
-        from lstmkit.grading import checks
-
-        groups = ("cells", "layers", "optim", "train", "reber")
-        _REFERENCES.update({label: (fn, fn.__code__) for label, fn in checks._reference_functions(groups)})
-    except Exception:  # no reference switch in this lstmkit
-        _REFERENCES[None] = (None, None)
-
-
-def blocked_references():
-    """Labels of the reference functions a test has switched off right now (checks.reference_blocked)."""
-    return [label for label, (fn, code) in _REFERENCES.items() if fn is not None and fn.__code__ is not code]
 
 
 class Remote:
@@ -292,8 +271,7 @@ class Remote:
     def __call__(self, *args, **kwargs):
         blobs = []
         header = {"op": "call", "id": object.__getattribute__(self, "_id"),
-                  "args": _encode_args(list(args), blobs), "kwargs": _encode_args(dict(kwargs), blobs),
-                  "blocked": blocked_references()}
+                  "args": _encode_args(list(args), blobs), "kwargs": _encode_args(dict(kwargs), blobs)}
         return object.__getattribute__(self, "_kernel").operate(header, blobs)
 
     def __getattribute__(self, name):
@@ -374,11 +352,15 @@ def bound_names(tree):
 
 
 def answer_names(sources):
-    """Names bound by the instructor's answer cells: these always come from the student."""
+    """Names the instructor's answer cells define (functions, classes, assigned names; not imports): these
+    always come from the student."""
     names = set()
     for src in sources:
         with contextlib.suppress(SyntaxError):
-            names |= bound_names(ast.parse(to_python(src)))
+            tree = ast.parse(to_python(src))
+            imported = {(a.asname or a.name).split(".")[0] for node in ast.walk(tree)
+                        if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names}
+            names |= bound_names(tree) - imported
     return names
 
 
@@ -413,9 +395,9 @@ class TrustedContext:
         self.answers = answers
         self.workdir = workdir
         self.ns = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _NoIPython}
-        snapshot_references()
 
     def _student_names(self, tree, deadline):
+        """Ask the student's kernel for the answer names the cell reads, and for names bound nowhere here."""
         wanted = set()
         for name in loaded_names(tree):
             if name in self.answers:
@@ -501,17 +483,43 @@ def student_outputs(reply, output_limit):
 
 
 # ------------------------------------------------------------------ notebooks
-def execute_notebook(nb, roles, answers, scratch, trusted_dir, limits):
+def _output_size(outputs):
+    return sum(len(str(o.get("text", ""))) + len(str(o.get("evalue", "")))
+               + sum(len(str(line)) for line in o.get("traceback", [])) + len(repr(o.get("data", "")))
+               for o in outputs)
+
+
+def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits):
     """Run ``nb`` (already repaired) and fill in its outputs.
 
     ``roles`` maps a cell's ``grade_id`` to ``"test"``, ``"setup"``, ``"answer"``;
-    unlisted cells are the student's own. Returns a list of events (strings)
-    describing timeouts and kernel deaths; an empty list means a clean run.
+    unlisted cells are the student's own. ``build`` is the student build of lstmkit to mount. Returns a list
+    of events (strings) describing timeouts and kernel deaths; an empty list means a clean run. Outputs are
+    bounded per cell (``output_limit`` characters) and per notebook (``notebook_output_limit``): past the
+    notebook's budget a cell keeps only a one-line note, so the autograded notebook stays small.
     """
     events = []
     out_limit = limits["output_limit"]
+    budget = [int(limits.get("notebook_output_limit", 2_000_000))]
+
+    def keep(outputs):
+        """The outputs within the notebook's budget; past it a note, and each error or stderr output cut to
+        200 characters (they decide a test cell's score, so they are never dropped)."""
+        size = _output_size(outputs)
+        if size <= budget[0]:
+            budget[0] -= size
+            return outputs
+        budget[0] = 0
+        kept = [nbformat.v4.new_output("stream", name="stdout",
+                                       text="[output dropped: the notebook's output limit was reached]\n")]
+        for o in outputs:
+            if o.get("output_type") == "error":
+                kept.append(error_output(o.get("ename", "Error"), str(o.get("evalue", ""))[:200], []))
+            elif o.get("output_type") == "stream" and o.get("name") == "stderr":
+                kept.append(nbformat.v4.new_output("stream", name="stderr", text=str(o.get("text", ""))[:200]))
+        return kept
     try:
-        kernel = StudentKernel(scratch, limits["rlimits"], limits["uid"], out_limit,
+        kernel = StudentKernel(scratch, build, limits["rlimits"], limits["uid"], out_limit,
                                use_sandbox=limits["sandbox"],
                                disk_bytes=limits.get("disk_bytes", 256 * 1024 * 1024))
     except KernelDied as exc:
@@ -536,11 +544,12 @@ def execute_notebook(nb, roles, answers, scratch, trusted_dir, limits):
                 continue
             timeout = min(limits["cell_timeout"], left)
             if role == "test":
-                cell.outputs, error = context.run(cell.source, timeout, out_limit)
+                outputs, error = context.run(cell.source, timeout, out_limit)
+                cell.outputs = keep(outputs)
                 if isinstance(error, (CellTimeout, KernelDied)):
                     events.append(f"{label}: {error}")
                 continue
-            cell.outputs = run_student_cell(kernel, cell.source, timeout, out_limit, label, events)
+            cell.outputs = keep(run_student_cell(kernel, cell.source, timeout, out_limit, label, events))
             if role == "setup":
                 context.run(cell.source, timeout, out_limit)
     finally:

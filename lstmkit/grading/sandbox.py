@@ -1,10 +1,17 @@
 """Start a student's kernel inside bubblewrap.
 
 The sandbox sees only what it needs to run Python: the system's ``/usr``, the
-Python installation, the virtual environment, the ``lstmkit`` package (all
-read-only) and a scratch folder: a size-limited tmpfs filled, when the kernel
-starts, with a copy of the student's files and the assignment's data. The course directory, the source notebooks,
-the hidden tests, the other submissions and the gradebook are simply absent.
+Python installation and the virtual environment (read-only, with the deep-learning
+frameworks in ``HIDDEN_PACKAGES`` covered by empty folders), the *student build*
+of lstmkit at ``/opt/course`` (:mod:`lstmkit.grading.student_build`: the
+assignment's reference implementations and ``lstmkit.grading`` are not in it)
+and a scratch folder: a size-limited tmpfs filled, when the kernel starts,
+with a copy of the student's files and the assignment's data. The real
+lstmkit, the course directory, the source notebooks, the hidden tests, the
+other submissions and the gradebook are simply absent. bwrap reads its
+options from a pipe (``--args``), so ``/proc/1/cmdline`` in the sandbox
+shows no bind source or scratch path (only the command: the venv's python and
+the kernel's sandbox paths).
 Network, PIDs, IPC and hostname are private (``--unshare-net``, ``-pid``,
 ``-ipc``, ``-uts``), so there is no network at all and the kernel cannot see
 or signal any process outside. ``--die-with-parent`` ties the sandbox to the
@@ -17,7 +24,6 @@ worker slot), so ``RLIMIT_NPROC`` really bounds its processes; root would be
 exempt.
 """
 
-import importlib.util
 import json
 import os
 import shutil
@@ -26,6 +32,10 @@ import sys
 
 SCRATCH = "/scratch"
 SEED = "/seed"
+COURSE = "/opt/course"  # the student build: lib/ (on sys.path) and kernel/
+# Packages with ready-made recurrent layers: covered by an empty tmpfs wherever a bound site-packages holds them.
+HIDDEN_PACKAGES = ("torch", "torchvision", "torchaudio", "functorch", "tensorflow", "keras", "jax", "jaxlib",
+                   "flax", "mxnet", "paddle", "lstmkit")
 ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
              "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/fonts", "/etc/alternatives"]
 
@@ -43,15 +53,23 @@ def bwrap_path():
     return path
 
 
-def _package_dir(name):
-    spec = importlib.util.find_spec(name)
-    return os.path.realpath(list(spec.submodule_search_locations)[0])
+def hidden_package_dirs(roots):
+    """Folders of ``HIDDEN_PACKAGES`` inside the site-packages of ``roots`` (covered in the sandbox)."""
+    import glob
+
+    found = []
+    for root in roots:
+        for site in glob.glob(os.path.join(root, "lib", "python3*", "site-packages")):
+            for name in HIDDEN_PACKAGES:
+                path = os.path.join(site, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    found.append(path)
+    return found
 
 
 def read_only_paths():
-    """Folders the kernel needs to see: Python, the venv, lstmkit. Never the course."""
-    paths = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-             _package_dir("lstmkit")]
+    """Folders the kernel needs to see: Python and the venv. Never the course, never the real lstmkit."""
+    paths = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
     for extra in (sys.exec_prefix, sys.base_exec_prefix):
         paths.append(extra)
     unique = []
@@ -75,14 +93,14 @@ def _dirs_for(path, made):
     return args
 
 
-def bwrap_command(scratch, python_args, as_root, disk_bytes=256 * 1024 * 1024):
-    """The full bwrap command line that runs ``python_args``.
+def bwrap_options(scratch, build_root, as_root, disk_bytes=256 * 1024 * 1024):
+    """bwrap's options (they travel through ``--args FD``; the command follows on the command line).
 
     ``scratch`` (on the host) is visible read-only at /seed; /scratch and /tmp
     are size-limited tmpfs (``disk_bytes`` each), so the student's code cannot
     fill the host's disk. The kernel copies /seed into /scratch at start.
     """
-    args = [bwrap_path(), "--die-with-parent", "--new-session", "--clearenv",
+    args = ["--die-with-parent", "--new-session", "--clearenv",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if as_root:
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
@@ -103,8 +121,12 @@ def bwrap_command(scratch, python_args, as_root, disk_bytes=256 * 1024 * 1024):
     for path in ETC_FILES:
         if os.path.exists(path):
             args += _dirs_for(path, made) + ["--ro-bind", path, path]
-    for path in read_only_paths():
+    roots = read_only_paths()
+    for path in roots:
         args += _dirs_for(path, made) + ["--ro-bind", path, path]
+    for path in hidden_package_dirs(roots):
+        args += ["--size", "4096", "--tmpfs", path, "--remount-ro", path]
+    args += _dirs_for(COURSE + "/x", made) + ["--ro-bind", build_root, COURSE]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--ro-bind", scratch, SEED, "--perms", "0755", "--size", size, "--tmpfs", SCRATCH,
              "--chdir", SCRATCH]
@@ -115,38 +137,50 @@ def bwrap_command(scratch, python_args, as_root, disk_bytes=256 * 1024 * 1024):
            "NBGRADER_EXECUTION": "autograde"}
     for key, value in env.items():
         args += ["--setenv", key, value]
-    return args + ["--"] + python_args
+    return args
 
 
-def kernel_script():
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "student_kernel.py")
+def _args_pipe(args):
+    """A pipe holding ``args`` NUL-separated, for bwrap's ``--args FD``; returns the read end."""
+    data = b"".join(a.encode() + b"\0" for a in args)
+    r, w = os.pipe()
+    if len(data) > 60000:  # more than a pipe buffer holds before bwrap reads it
+        raise SandboxUnavailable(f"bwrap command line of {len(data)} bytes is too long")
+    os.write(w, data)
+    os.close(w)
+    return r
 
 
-def start_kernel(scratch, limits, uid, output_limit, sandbox=True, disk_bytes=256 * 1024 * 1024):
+def start_kernel(scratch, build, limits, uid, output_limit, sandbox=True, disk_bytes=256 * 1024 * 1024):
     """Start the student's kernel; returns ``(process, fd_to_kernel, fd_from_kernel)``.
 
-    ``limits`` maps ``as``, ``nproc``, ``fsize``, ``nofile``, ``cpu`` to numbers
-    (see :mod:`student_kernel`); ``uid`` is the unprivileged uid to switch to
-    when running as root.
+    ``build`` is the :class:`~lstmkit.grading.student_build.StudentBuild` to mount; ``limits`` maps ``as``,
+    ``nproc``, ``fsize``, ``nofile``, ``cpu`` to numbers (see :mod:`student_kernel`); ``uid`` is the
+    unprivileged uid to switch to when running as root.
     """
     to_kernel_r, to_kernel_w = os.pipe()
     from_kernel_r, from_kernel_w = os.pipe()
     as_root = os.geteuid() == 0
     config = {"fd_in": to_kernel_r, "fd_out": from_kernel_w, "limits": limits,
               "uid": uid if (as_root and sandbox) else None, "output_limit": output_limit,
-              "scratch": SCRATCH if sandbox else scratch, "seed": SEED if sandbox else None}
-    python_args = [sys.executable, "-I", kernel_script(), json.dumps(config)]
+              "scratch": SCRATCH if sandbox else scratch, "seed": SEED if sandbox else None,
+              "lib": COURSE + "/lib" if sandbox else build.lib}
+    kernel_dir = COURSE + "/kernel" if sandbox else build.kernel
+    python_args = [sys.executable, "-I", kernel_dir + "/student_kernel.py", json.dumps(config)]
+    fds = [to_kernel_r, from_kernel_w]
     if sandbox:
         os.chmod(scratch, 0o755)  # read (as /seed) by the kernel's root without CAP_DAC_OVERRIDE
-        cmd = bwrap_command(scratch, python_args, as_root, disk_bytes)
-        env = {}
+        args_fd = _args_pipe(bwrap_options(scratch, build.root, as_root, disk_bytes))
+        fds.append(args_fd)
+        cmd, env = [bwrap_path(), "--args", str(args_fd), "--"] + python_args, {}
     else:
         cmd, env = python_args, {"PATH": os.environ.get("PATH", ""), "MPLBACKEND": "Agg",
                                  "OPENBLAS_NUM_THREADS": "1", "HOME": scratch}
-    with open(os.devnull, "rb") as null_in, open(os.devnull, "wb") as null_out:
-        proc = subprocess.Popen(cmd, stdin=null_in, stdout=null_out, stderr=null_out, env=env,
-                                pass_fds=(to_kernel_r, from_kernel_w), cwd=scratch,
-                                start_new_session=not sandbox)
-    os.close(to_kernel_r)
-    os.close(from_kernel_w)
+    try:
+        with open(os.devnull, "rb") as null_in, open(os.devnull, "wb") as null_out:
+            proc = subprocess.Popen(cmd, stdin=null_in, stdout=null_out, stderr=null_out, env=env,
+                                    pass_fds=tuple(fds), cwd=scratch, start_new_session=not sandbox)
+    finally:
+        for fd in fds:
+            os.close(fd)
     return proc, to_kernel_w, from_kernel_r

@@ -14,7 +14,9 @@ student code may flood):
   referenced object, so the grader's tests can call the student's functions.
 
 Nothing this process says is trusted: the grader decodes its replies as data
-(see :mod:`wire`) and runs the tests in its own process.
+(see :mod:`wire`), accepts only the names it asked for and runs the tests in
+its own process. This file runs from the student build (``/opt/course/kernel``),
+next to a copy of lstmkit without the assignment's reference implementations.
 """
 
 import itertools
@@ -98,6 +100,32 @@ def drop_privileges(uid):
         os.setuid(uid)
 
 
+KEYCTL = {"x86_64": 250, "aarch64": 219}  # keyctl(2)'s system call number
+
+
+def fresh_keyrings():
+    """Start from empty kernel keyrings: a new anonymous session keyring, and this uid's user, user-session
+    and persistent keyrings cleared. Runs before any student code, so nothing a previous job of the same
+    uid stored there can be read."""
+    import ctypes
+    import platform
+
+    number = KEYCTL.get(platform.machine())
+    if number is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def keyctl(*args):
+        return libc.syscall(ctypes.c_long(number), *(ctypes.c_long(a) for a in args))
+
+    keyctl(1, 0)                          # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+    persistent = keyctl(22, -1, -4)       # KEYCTL_GET_PERSISTENT of this uid, linked into @u
+    if persistent > 0:
+        keyctl(7, persistent)             # KEYCTL_CLEAR
+    for ring in (-4, -5):                 # @u, @us
+        keyctl(7, ring)
+
+
 REFS = {}
 _ids = itertools.count(1)
 
@@ -159,47 +187,6 @@ def names(shell, request):
     return {"values": values}, blobs
 
 
-REFERENCES = {}  # label -> lstmkit function, captured before any student code runs
-BLOCKED_CODE = [None]
-
-
-def capture_references():
-    """Keep lstmkit's reference functions and the checker's code switch out of the student's reach.
-
-    When a test calls a student function while ``checks.reference_blocked`` is
-    active on the grader's side, the request lists the switched-off labels and
-    the same functions are switched off here for the duration of the call.
-    """
-    try:
-        from lstmkit.grading import checks
-
-        groups = ("cells", "layers", "optim", "train", "reber")
-        REFERENCES.update(dict(checks._reference_functions(groups)))
-        BLOCKED_CODE[0] = checks._blocked_code
-    except Exception:  # an older lstmkit without the switch: nothing to block
-        REFERENCES.clear()
-
-
-class references_blocked:
-    def __init__(self, labels):
-        self.labels, self.saved = labels or [], []
-
-    def __enter__(self):
-        for label in self.labels:
-            function = REFERENCES.get(label)
-            if function is None or BLOCKED_CODE[0] is None:
-                continue
-            code = BLOCKED_CODE[0](function, label)
-            if code is not None:
-                self.saved.append((function, function.__code__))
-                function.__code__ = code
-
-    def __exit__(self, *exc):
-        for function, code in self.saved:
-            function.__code__ = code
-        return False
-
-
 def act(request, blobs_in):
     """Apply one operation to a referenced object; returns the value to send back."""
     obj = resolve({"t": "ref", "id": request["id"]})
@@ -207,8 +194,7 @@ def act(request, blobs_in):
     dec = (lambda tree: wire.decode(tree, blobs_in, resolve))
     if op == "call":
         args, kwargs = dec(request["args"]), dec(request["kwargs"])
-        with references_blocked(request.get("blocked")):
-            return obj(*args, **kwargs)
+        return obj(*args, **kwargs)
     if op == "getattr":
         return getattr(obj, request["name"])
     if op == "setattr":
@@ -285,10 +271,10 @@ def main():
     fill_scratch(CONFIG.get("seed"), CONFIG["scratch"], CONFIG.get("uid"))
     apply_limits(CONFIG.get("limits", {}))
     drop_privileges(CONFIG.get("uid"))
+    fresh_keyrings()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.chdir(CONFIG["scratch"])
-    sys.path[:] = [CONFIG["scratch"]] + [p for p in sys.path if p != os.path.dirname(__file__)]
-    capture_references()
+    sys.path[:] = [CONFIG["scratch"], CONFIG["lib"]] + [p for p in sys.path if p != os.path.dirname(__file__)]
     from traitlets.config import Config
     from IPython.core.interactiveshell import InteractiveShell
 

@@ -25,7 +25,8 @@ import types
 
 import numpy as np
 
-MAX_FRAME = 256 * 1024 * 1024  # bytes in one message, header and blobs together
+MAX_FRAME = 16 * 1024 * 1024  # bytes in one message, header and blobs together
+MAX_HEADER = 1024 * 1024  # bytes of the JSON header: checked before it is parsed
 MAX_DEPTH = 32  # nesting of lists, tuples and dicts
 MAX_ITEMS = 100_000  # elements in one container
 MAX_INT_BITS = 8192
@@ -41,6 +42,8 @@ def write_frame(fd, header, blobs=()):
     """Send ``header`` (a JSON-able dict) and ``blobs`` (bytes) on file descriptor ``fd``."""
     header = dict(header, blobs=[len(b) for b in blobs])
     head = json.dumps(header, allow_nan=False).encode("utf-8")
+    if len(head) > MAX_HEADER:
+        raise WireError(f"message header of {len(head)} bytes exceeds the limit of {MAX_HEADER}")
     data = b"".join([struct.pack(">I", len(head)), head, *blobs])
     if len(data) > MAX_FRAME:
         raise WireError(f"message of {len(data)} bytes exceeds the limit of {MAX_FRAME}")
@@ -67,12 +70,12 @@ def read_exact(fd, n, wait=None):
 def read_frame(fd, wait=None):
     """Receive one frame from ``fd``: returns ``(header, blobs)``."""
     (size,) = struct.unpack(">I", read_exact(fd, 4, wait))
-    if size > MAX_FRAME:
-        raise WireError(f"header of {size} bytes exceeds the limit")
+    if size > MAX_HEADER:
+        raise WireError(f"header of {size} bytes exceeds the limit of {MAX_HEADER}")
     try:
         header = json.loads(read_exact(fd, size, wait).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise WireError(f"malformed header: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"malformed header: {type(exc).__name__}") from None
     if not isinstance(header, dict):
         raise WireError("header is not a JSON object")
     lengths = header.get("blobs", [])

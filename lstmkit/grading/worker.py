@@ -11,18 +11,23 @@ the batch merges afterwards, one student at a time.
 import json
 import os
 import shutil
+import stat
 import sys
 
 import nbformat
 
 from . import preflight as pf
 from .runner import answer_names, execute_notebook
+from .student_build import StudentBuild
+
+MAX_AUTOGRADED_BYTES = 50 * 1024 * 1024  # an autograded notebook larger than this is not written
 
 
 def copy_files(src, dest, skip_notebooks=True, max_bytes=None):
     """Copy regular files of ``src`` into ``dest`` (never following symlinks).
 
-    Returns the relative paths left out: symbolic links, and files larger than ``max_bytes``.
+    Returns the relative paths left out: symbolic links, anything that is not a regular file (a FIFO, a
+    socket, a device: opening one could block), and files larger than ``max_bytes``.
     """
     skipped = []
     for root, dirs, files in os.walk(src, followlinks=False):
@@ -32,7 +37,7 @@ def copy_files(src, dest, skip_notebooks=True, max_bytes=None):
                 dirs.remove(d)
         for name in files:
             path = os.path.join(root, name)
-            if os.path.islink(path):
+            if not stat.S_ISREG(os.lstat(path).st_mode):
                 skipped.append(os.path.normpath(os.path.join(rel, name)))
                 continue
             if skip_notebooks and name.endswith(".ipynb"):
@@ -59,6 +64,7 @@ def grade(job):
         return dict(result, status="rejected", reason=str(exc))
     result["notes"] = notes
     limits = job["limits"]
+    build = StudentBuild(**job["student_build"])
     for nb_spec in spec["notebooks"]:
         name = nb_spec["name"]
         scratch = os.path.join(job["scratch"], "work-" + name)
@@ -67,7 +73,7 @@ def grade(job):
         os.makedirs(trusted)
         left_out = copy_files(job["submission_dir"], scratch, max_bytes=spec.get("max_file_bytes"))
         if left_out:
-            result["notes"].append(f"{name}.ipynb: left out symbolic links or oversized files {left_out}")
+            result["notes"].append(f"{name}.ipynb: left out links, special or oversized files {left_out}")
         copy_files(spec["release_dir"], scratch)  # what students were given, never the source
         copy_files(spec["source_dir"], trusted)
         roles = {c["grade_id"]: c["role"] for c in nb_spec["cells"]}
@@ -76,17 +82,34 @@ def grade(job):
         nb = notebooks[name]
         sys.path.insert(0, trusted)
         try:
-            events = execute_notebook(nb, roles, answers, scratch, trusted, limits)
+            events = execute_notebook(nb, roles, answers, scratch, build, trusted, limits)
         finally:
             sys.path.remove(trusted)
             for module in [m for m, mod in sys.modules.items()
                            if getattr(mod, "__file__", None) and str(mod.__file__).startswith(trusted)]:
                 del sys.modules[module]
+        size = len(nbformat.writes(nb))
+        if size > MAX_AUTOGRADED_BYTES:
+            events.append(f"the autograded notebook would be {size} bytes, over the limit of "
+                          f"{MAX_AUTOGRADED_BYTES}; its outputs were removed")
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs = [o for o in cell.outputs if o.get("output_type") == "error"][:1]
         result["events"] += [f"{name}.ipynb: {e}" for e in events]
         result["notebooks"][name] = nb
     status = "error" if result["events"] else "graded"
     reason = "; ".join(result["events"] + result["notes"])
     return dict(result, status=status, reason=reason)
+
+
+def limit_memory(megabytes):
+    """Cap this process's address space (RLIMIT_AS), soft and hard: a flood the grader decodes fails with
+    MemoryError in this process instead of exhausting the machine."""
+    import resource
+
+    if megabytes:
+        limit = int(megabytes) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def serve():
