@@ -4,8 +4,8 @@ For each assignment the reference solution must earn every automatic point
 (the written answers wait for a person: ``needs_manual``), the untouched
 release none, and each known mistake of tests/exercise_fixtures/ must lose
 exactly the test cells it names, with its message in the feedback. This also
-checks that the tests' switch-off of lstmkit's reference implementations
-reaches the student's sandboxed kernel (e.g. gates' "forward_through_lstmkit_layer").
+checks that a solution calling lstmkit's own version of an exercise loses its points in the sandbox too,
+where that version is absent from the student build (e.g. gates' "forward_through_lstmkit_layer").
 """
 
 import importlib

@@ -22,7 +22,7 @@ def rnn_step_forward(x, h_prev, params):
     return h
 '''},
         loses=["test_rnn_step_forward", "test_rnn_step_forward_hidden"],
-        message="reference implementation lstmkit.cells.rnn_step_forward"),
+        message="lstmkit's own version of this exercise"),
     "norms_without_tanh_derivative": dict(
         cells={"hidden_gradient_norms": '''
 def hidden_gradient_norms(H, W_hh, dh_last):

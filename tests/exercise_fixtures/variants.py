@@ -64,5 +64,5 @@ def count_parameters(cell, input_size, hidden_size, **options):
     return layer(input_size, hidden_size, **options).n_params
 '''},
         loses=["test_count_parameters", "test_count_parameters_hidden"],
-        message="reference implementation lstmkit.layers"),
+        message="lstmkit's own version of this exercise"),
 }
