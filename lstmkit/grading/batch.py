@@ -137,8 +137,10 @@ class WorkerSlot:
 
 
 def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox=True,
-              log=print, **limits):
-    """Grade ``assignment`` for every student under ``submitted/``; returns the CSV rows."""
+              log=print, stats=None, **limits):
+    """Grade ``assignment`` for every student under ``submitted/``; returns the CSV rows.
+
+    ``stats``: a dict that receives, per student, measurements of the grading itself (``peak_rss_mb``)."""
     coursedir, config = course_mod.load_course(root)
     defaults = dict(DEFAULT_LIMITS)
     if "timeout" in config.Execute and isinstance(config.Execute.timeout, (int, float)):
@@ -189,6 +191,8 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
                 row = {"student": student, "assignment": assignment, "score": 0.0, "max_score": 0.0,
                        "status": "error", "reason": f"could not write the gradebook: {exc}"}
             rows[student] = row
+            if stats is not None:  # the grading worker's peak resident memory so far, in MB
+                stats[student] = {"peak_rss_mb": result.get("peak_rss_mb")}
             log(f"{student}: {row['status']} {row['score']:g}/{row['max_score']:g}"
                 + (f" ({row['reason']})" if row["reason"] else ""))
         shutil.rmtree(folder, ignore_errors=True)

@@ -136,6 +136,9 @@ def main(job_path):
         result = {"student": job["student"], "status": "error", "notebooks": {},
                   "reason": f"grading failed: {type(exc).__name__}: {exc}",
                   "traceback": traceback.format_exc()}
+    import resource
+
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process, so far
     tmp = job["result_path"] + ".tmp"
     with open(tmp, "w") as fh:
         json.dump(result, fh)
