@@ -19,20 +19,20 @@ def _step(dc_total="dc + dh * o * (1 - tc ** 2)", bias_hh="da.sum(axis=0)", dc_p
 
 
 SUBMISSIONS = {
-    # The missing upstream term makes every gradient of the step wrong; lstm_backward is graded against the
-    # learner's own step and keeps its points.
+    # The missing upstream term makes every gradient of the step wrong, and lstm_backward (judged against
+    # lstmkit's step) loses its points too.
     "missing_upstream_dc": dict(
         cells={"lstm_step_backward": _step(dc_total="dh * o * (1 - tc ** 2)")},
         loses=["test_backward_cell_state", "test_backward_cell_state_hidden", "test_backward_inputs",
-               "test_backward_inputs_hidden", "test_backward_params", "test_backward_params_hidden"],
+               "test_backward_inputs_hidden", "test_backward_params", "test_backward_params_hidden", "test_lstm_backward", "test_lstm_backward_hidden"],
         message="the gradient dc arriving along the cell state from step t+1 is missing"),
     "dc_prev_without_forget_gate": dict(
         cells={"lstm_step_backward": _step(dc_prev="dc_total")},
-        loses=["test_backward_cell_state", "test_backward_cell_state_hidden"],
+        loses=["test_backward_cell_state", "test_backward_cell_state_hidden", "test_lstm_backward", "test_lstm_backward_hidden"],
         message="dc_prev is missing the factor f"),
     "one_bias_gradient": dict(
         cells={"lstm_step_backward": _step(bias_hh="np.zeros_like(p['bias_hh'])")},
-        loses=["test_backward_params", "test_backward_params_hidden"],
+        loses=["test_backward_params", "test_backward_params_hidden", "test_lstm_backward", "test_lstm_backward_hidden"],
         message="dparams['bias_hh'] is zero"),
     "cell_gradient_not_carried": dict(
         cells={"lstm_backward": '''

@@ -1,8 +1,8 @@
 """Wrong submissions for exercise 2 (gates). Format: see rnn_limits.py."""
 
 SUBMISSIONS = {
-    # CS231n's order i, f, o, g. lstm_step_forward calls lstm_gates, so it is wrong too; lstm_forward is
-    # graded against the learner's own step and keeps its points.
+    # CS231n's order i, f, o, g. lstm_step_forward calls lstm_gates, so it is wrong too, and so is lstm_forward:
+    # expected values come from lstmkit's step (its message says the loop is right and the step is wrong).
     "swapped_gate_order": dict(
         cells={"lstm_gates": '''
 def lstm_gates(x, h_prev, params):
@@ -11,7 +11,7 @@ def lstm_gates(x, h_prev, params):
     return {"i": sigmoid(a_i), "f": sigmoid(a_f), "g": np.tanh(a_g), "o": sigmoid(a_o)}
 '''},
         loses=["test_lstm_gates", "test_lstm_gates_hidden", "test_lstm_step_forward",
-               "test_lstm_step_forward_hidden"],
+               "test_lstm_step_forward_hidden", "test_lstm_forward", "test_lstm_forward_hidden"],
         message="candidate g was computed from rows 15:20 of the weights, the block of output gate o"),
     "unused_initial_state": dict(
         cells={"lstm_step_forward": '''
@@ -20,7 +20,7 @@ def lstm_step_forward(x, h_prev, c_prev, params):
     c = gates["i"] * gates["g"]
     return gates["o"] * np.tanh(c), c
 '''},
-        loses=["test_lstm_step_forward", "test_lstm_step_forward_hidden"],
+        loses=["test_lstm_step_forward", "test_lstm_step_forward_hidden", "test_lstm_forward", "test_lstm_forward_hidden"],
         message="the previous cell state c_prev is unused"),
     "state_not_carried": dict(
         cells={"lstm_forward": '''
