@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench bench-widgets clean reber-results bench-reber release autograde feedback export bench-autograde bench-book
+.PHONY: install book test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,6 +90,11 @@ reber-results: install
 	for p in 0.5 0.7 0.8 0.9; do for m in lstm srn; do \
 	  $(REBER) --model $$m --grammar embedded --seeds 5 --p-loop $$p --max-sequences 30000 \
 	    --json book/data/reber_lag_runs.json --append || exit 1; done; done
+
+# The training data of the reber assignment (X, Y, mask of lstmkit.reber.TRAINING_SET_N embedded Reber strings
+# drawn from TRAINING_SET_SEED): the student's graded code cannot use lstmkit.reber. Then run `make release`.
+reber-data: install                   ## solutions/reber/reber_data.npz (copied into exercises/reber/ by make release)
+	$(PY) -c "from lstmkit import reber; reber.save_training_set('solutions/reber/reber_data.npz')"
 
 bench-reber: install                  ## time per seed of the LSTM on the embedded Reber grammar (target 1.5 s)
 	$(PY) benchmarks/bench_reber.py

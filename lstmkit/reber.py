@@ -358,6 +358,25 @@ def make_data(grammar: str = "embedded", *, n_train: int = 256, n_test: int = 25
                      encode(unique, m, dtype))
 
 
+TRAINING_SET_N = 4096
+TRAINING_SET_SEED = 1997
+"""The training set shipped with exercise 5 (solutions/reber/reber_data.npz, ``make reber-data``):
+``generate("embedded", TRAINING_SET_N, seed=TRAINING_SET_SEED)``, encoded."""
+
+
+def save_training_set(path, n: int = TRAINING_SET_N, seed=TRAINING_SET_SEED) -> Encoded:
+    """Write ``n`` random embedded Reber strings drawn from ``seed``, encoded, to ``path`` (an .npz file made
+    with np.savez_compressed), and return the Encoded batch.
+
+    The file holds exactly what :func:`encode` gives, in compact dtypes: X (T, n, 7) uint8 one-hot inputs,
+    Y (T, n, 7) uint8 legal-next-symbol targets, mask (T, n) bool (T = longest string - 1). It is the
+    training data of exercise 5, whose graded code cannot use this module.
+    """
+    data = encode(generate("embedded", n, seed=seed), "embedded")
+    np.savez_compressed(path, X=data.X.astype(np.uint8), Y=data.Y.astype(np.uint8), mask=data.mask)
+    return data
+
+
 # ---------------------------------------------------------------------------------------------
 # The 1997 criterion
 # ---------------------------------------------------------------------------------------------

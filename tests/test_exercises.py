@@ -1,7 +1,7 @@
 """The graded exercises (nbgrader): the release, leaks, and the whole grading pipeline per assignment.
 
 - exercises/ is exactly what `nbgrader generate_assignment` makes from solutions/ (regenerated here), holds
-  notebooks only, and shows no solution code and no hidden test;
+  the notebooks and the data files they read only, and shows no solution code and no hidden test;
 - for every assignment, in a temporary course directory: generate the release, submit the reference solution,
   the untouched release and one wrong submission per known mistake (tests/exercise_fixtures/), run
   `nbgrader autograde` once for all of them, and read the scores back from the gradebook: the solution gets
@@ -28,6 +28,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
+DATA_FILES = {"reber": ["reber_data.npz"]}  # shipped next to the notebook (the data of its training part)
 BIN = Path(sys.executable).parent
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
@@ -106,8 +107,12 @@ def test_release_is_what_generate_assignment_makes(tmp_path):
     made = sorted(p.relative_to(course / "exercises") for p in (course / "exercises").rglob("*") if p.is_file())
     committed = sorted(p.relative_to(ROOT / "exercises") for p in (ROOT / "exercises").rglob("*") if p.is_file())
     assert made == committed, f"exercises/ holds {committed}, generate_assignment makes {made}: run `make release`"
-    assert len(made) == len(ASSIGNMENTS)
+    assert len(made) == len(ASSIGNMENTS) + sum(map(len, DATA_FILES.values()))
     for rel in made:
+        if rel.suffix != ".ipynb":
+            assert (course / "exercises" / rel).read_bytes() == (ROOT / "exercises" / rel).read_bytes(), \
+                f"exercises/{rel} differs from what generate_assignment makes: run `make release`"
+            continue
         fresh = json.loads((course / "exercises" / rel).read_text())
         ours = json.loads((ROOT / "exercises" / rel).read_text())
         assert fresh == ours, f"exercises/{rel} differs from what generate_assignment makes: run `make release`"
@@ -115,8 +120,9 @@ def test_release_is_what_generate_assignment_makes(tmp_path):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_shows_no_solution_and_no_hidden_test(assignment):
-    files = [p for p in (ROOT / "exercises" / assignment).rglob("*") if p.is_file()]
-    assert [p.suffix for p in files] == [".ipynb"], f"the release must hold the notebook only, found {files}"
+    files = sorted(p.name for p in (ROOT / "exercises" / assignment).rglob("*") if p.is_file())
+    want = sorted([f"{assignment}.ipynb"] + DATA_FILES.get(assignment, []))
+    assert files == want, f"the release must hold the notebook and its data files only, found {files}"
     src, rel = source_notebook(assignment), release_notebook(assignment)
     text = json.dumps(rel.cells)
     for marker in MARKERS + ("BEGIN SOLUTION", "HIDDEN TESTS"):

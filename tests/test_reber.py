@@ -3,6 +3,7 @@ transition table typed in from the published diagram, hand-derived expected leng
 hand-made network outputs for the criterion."""
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -251,6 +252,20 @@ def test_make_data_1997_way():
     # a sub-batch is trimmed to its longest string
     sub = d.train.take([0, 1])
     assert sub.X.shape[0] == max(len(s) for s in sub.strings) - 1
+
+
+def test_shipped_training_set_is_what_save_training_set_writes(tmp_path):
+    """solutions/reber/reber_data.npz (the reber assignment's data) is save_training_set's output for
+    TRAINING_SET_N and TRAINING_SET_SEED, the numbers the grader's generator check regenerates it from."""
+    enc = reber.save_training_set(tmp_path / "data.npz")
+    fresh = np.load(tmp_path / "data.npz")
+    assert fresh["X"].dtype == np.uint8 and fresh["Y"].dtype == np.uint8 and fresh["mask"].dtype == bool
+    assert fresh["X"].shape[1] == reber.TRAINING_SET_N
+    for k in ("X", "Y", "mask"):
+        assert np.array_equal(fresh[k], getattr(enc, k))
+    assert all(EMBEDDED.fullmatch(s) for s in enc.strings)
+    shipped = Path(__file__).resolve().parents[1] / "solutions" / "reber" / "reber_data.npz"
+    assert shipped.read_bytes() == (tmp_path / "data.npz").read_bytes(), "run `make reber-data`"
 
 
 # ------------------------------------------------------------------------------------------------

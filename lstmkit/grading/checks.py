@@ -1082,17 +1082,113 @@ def check_reber_criterion(fn, *, seed=0):
                                  f"most active one")
 
 
-def check_reber_predictor(predict, *, n=256, seed=2024, grammar="embedded", min_correct=1.0):
-    """predict(X (T, B, 7) one-hot) -> outputs (T, B, 7): the trained network's next-symbol outputs.
+REBER_MAX_HIDDEN = 256
+"""The largest hidden size whose weights check_reber_predictor runs (bounds the work of a test)."""
+_REBER_PARAMS = {"lstm_params": ("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+                 "readout_params": ("weight", "bias")}
+_REBER_CONTRACT = ("a tuple (lstm_params, readout_params) of two dicts of numpy float arrays with PyTorch's names: "
+                   "lstm_params weight_ih (4H, 7), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,) (gate blocks i, "
+                   "f, g, o: lstm.params) and readout_params weight (7, H), bias (7,) (readout.params)")
 
-    n fresh strings of ``grammar`` are drawn from ``seed``; a string counts as correct when every one of its
-    predictions meets the 1997 criterion. Fails unless the fraction of correct strings is >= min_correct.
+
+def _reber_weights(weights, source="train_reber"):
+    """Check that ``weights`` is (lstm_params, readout_params) as the exercise asks (see _REBER_CONTRACT).
+
+    Returns (lstm_params, readout_params, H): float64 copies and the hidden size, read from bias_ih.
+    ``source`` names where the weights came from, for the messages.
     """
+    if callable(weights) and not isinstance(weights, (tuple, list, dict)):
+        raise AssertionError("train_reber must return the trained weights (lstm_params, readout_params), not a "
+                             "function: the test runs them through lstmkit's LSTM")
+    if not (isinstance(weights, (tuple, list)) and len(weights) == 2
+            and all(isinstance(w, dict) for w in weights)):
+        if isinstance(weights, (tuple, list)):
+            kinds = ", ".join(type(w).__name__ for w in weights[:4]) + (", ..." if len(weights) > 4 else "")
+            found = f"a {type(weights).__name__} of {len(weights)} item(s) ({kinds})"
+        else:
+            found = f"a {type(weights).__name__}"
+        hint = ""
+        if isinstance(weights, (tuple, list)) and any(type(w).__name__ in ("LSTM", "Dense") for w in weights):
+            hint = ": return the layers' parameter dicts, (lstm.params, readout.params), not the layers"
+        elif isinstance(weights, (tuple, list)) and any(callable(w) for w in weights):
+            hint = (": return the trained weights, not a function (the test runs them through lstmkit's LSTM)")
+        raise AssertionError(f"{source} returned {found}, expected {_REBER_CONTRACT}{hint}")
+    found = dict(zip(_REBER_PARAMS, weights))
+    for group, keys in _REBER_PARAMS.items():
+        params = found[group]
+        for k in keys:
+            if k not in params:
+                raise AssertionError(f"{source}: {group} has no {k!r} (its keys: {sorted(map(str, params))}); "
+                                     f"expected the keys {', '.join(keys)}")
+        extra = [k for k in params if k not in keys]
+        if extra:
+            raise AssertionError(f"{source}: {group} has a key {extra[0]!r} that lstmkit's "
+                                 f"{'LSTM(7, H)' if group == 'lstm_params' else 'Dense(H, 7)'} does not use; "
+                                 f"expected exactly {', '.join(keys)}")
+        for k in keys:
+            v = params[k]
+            if not isinstance(v, np.ndarray):
+                raise AssertionError(f"{source}: {group}[{k!r}] is a {type(v).__name__}, expected a numpy array")
+            if not np.issubdtype(v.dtype, np.floating):
+                raise AssertionError(f"{source}: {group}[{k!r}] has dtype {v.dtype}, expected floating point "
+                                     f"(float64 or float32)")
+    b = found["lstm_params"]["bias_ih"]
+    if b.ndim != 1 or b.size == 0 or b.size % 4:
+        raise AssertionError(f"{source}: lstm_params['bias_ih'] has shape {_fmt_shape(b.shape)}, expected (4H,): "
+                             f"one bias per unit of the four gate blocks i, f, g, o")
+    H = b.size // 4
+    if H > REBER_MAX_HIDDEN:
+        raise AssertionError(f"{source}: lstm_params['bias_ih'] has {b.size} entries, so H = {H} hidden units; the "
+                             f"test runs networks of at most H = {REBER_MAX_HIDDEN}")
+    expected = {("lstm_params", "weight_ih"): ("(4H, 7)", (4 * H, 7)),
+                ("lstm_params", "weight_hh"): ("(4H, H)", (4 * H, H)),
+                ("lstm_params", "bias_hh"): ("(4H,)", (4 * H,)),
+                ("readout_params", "weight"): ("(7, H)", (7, H)),
+                ("readout_params", "bias"): ("(7,)", (7,))}
+    for (group, k), (symbolic, shape) in expected.items():
+        v = found[group][k]
+        if v.shape != shape:
+            hint = ": transposed?" if v.shape == shape[::-1] else ""
+            raise AssertionError(f"{source}: {group}[{k!r}] has shape {_fmt_shape(v.shape)}, expected {symbolic} = "
+                                 f"{_fmt_shape(shape)} with H = {H} (from bias_ih){hint}")
+    for group, keys in _REBER_PARAMS.items():
+        for k in keys:
+            if not np.all(np.isfinite(found[group][k])):
+                raise AssertionError(f"{source}: {group}[{k!r}] holds NaN or inf values: the training diverged "
+                                     f"(a smaller learning rate or gradient clipping helps)")
+    copies = {group: {k: np.array(found[group][k], dtype=np.float64) for k in keys}
+              for group, keys in _REBER_PARAMS.items()}
+    return copies["lstm_params"], copies["readout_params"], H
+
+
+def _reber_outputs(lstm_params, readout_params, H, data):
+    """lstmkit's own LSTM(7, H) and Dense(H, 7), float64, with the given weights, run on encoded strings:
+    outputs (T, B, 7)."""
+    from ..dense import Dense
+    from ..layers import LSTM
+
+    lstm, readout = LSTM(_reber.N_SYMBOLS, H), Dense(H, _reber.N_SYMBOLS)
+    for layer, params in ((lstm, lstm_params), (readout, readout_params)):
+        for k, v in params.items():
+            layer.params[k][...] = v
+    with np.errstate(all="ignore"):  # huge weights give inf or NaN outputs: wrong predictions, no warning
+        hidden, _ = lstm.forward(data.X, mask=data.mask)
+        return readout.forward(hidden)
+
+
+def check_reber_predictor(weights, *, n=256, seed=2024, grammar="embedded", min_correct=1.0,
+                          source="train_reber"):
+    """weights = (lstm_params, readout_params): a trained LSTM's and its Dense readout's parameters, PyTorch's
+    names (see _REBER_CONTRACT), as plain arrays.
+
+    The weights run through lstmkit's own LSTM and Dense (float64) on n fresh strings of ``grammar`` drawn
+    from ``seed``; a string counts as correct when every one of its predictions meets the 1997 criterion.
+    Fails unless the fraction of correct strings is >= min_correct.
+    """
+    lstm_params, readout_params, H = _reber_weights(weights, source)
     strings = _reber.generate(grammar, n, seed=seed)
     data = _reber.encode(strings, grammar)
-    outputs = _call(predict, "predict", data.X.copy(), groups=("train",))
-    T, B = data.mask.shape
-    check_structure("predict(X): outputs", outputs, np.zeros((T, B, 7), data.X.dtype), _dims(T=T, B=B, K=7))
+    outputs = _reber_outputs(lstm_params, readout_params, H, data)
     ok = _reber.strings_correct(outputs, data.Y, data.mask)
     frac = float(ok.mean())
     if frac < min_correct:
@@ -1102,19 +1198,20 @@ def check_reber_predictor(predict, *, n=256, seed=2024, grammar="embedded", min_
                      f"{_reber.final_tp_accuracy(outputs, data):.0%} of the strings")
         first_bad = strings[int(np.flatnonzero(~ok)[0])]
         raise AssertionError(f"{int(ok.sum())} of {n} fresh {grammar} Reber strings are predicted correctly at "
-                             f"every position (1997 criterion), needed {min_correct:.0%}{extra}. First failure: "
-                             f"{first_bad!r}")
+                             f"every position (1997 criterion) by your weights in lstmkit's LSTM(7, {H}), needed "
+                             f"{min_correct:.0%}{extra}. First failure: {first_bad!r}")
 
 
 def check_training_run(train_fn, *, seed=1, budget_seconds=60.0, n=256, test_seed=4048, grammar="embedded",
                        min_correct=1.0):
-    """Run train_fn(seed) -> predict, within ``budget_seconds`` of wall time, then check the predictor with
-    :func:`check_reber_predictor` on fresh strings. lstmkit.train (a ready-made training loop) is switched
-    off: the loop is the learner's."""
+    """Run train_fn(seed) -> (lstm_params, readout_params) within ``budget_seconds`` of wall time, then run
+    those weights through lstmkit's own LSTM on fresh strings with :func:`check_reber_predictor`. The learner's
+    code only produces numbers: the predictions that are judged are computed here."""
     start = time.perf_counter()
-    predict = _call(train_fn, "train_reber", seed, groups=("train",))
+    weights = _call(train_fn, "train_reber", seed)
     elapsed = time.perf_counter() - start
     if elapsed > budget_seconds:
         raise AssertionError(f"train_reber({seed}) took {elapsed:.0f} s, the budget is {budget_seconds:.0f} s: "
                              f"stop as soon as the criterion holds, or use a smaller network or larger batches")
-    check_reber_predictor(predict, n=n, seed=test_seed, grammar=grammar, min_correct=min_correct)
+    check_reber_predictor(weights, n=n, seed=test_seed, grammar=grammar, min_correct=min_correct,
+                          source=f"train_reber({seed})")
