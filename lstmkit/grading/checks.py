@@ -124,7 +124,9 @@ def _call(fn, name, *args, kwargs=None):
         warnings.simplefilter("always")
         out = fn(*args, **(kwargs or {}))
     if hit:
-        raise AssertionError(f"{name}: your code calls " + _exercises.MESSAGE.format(name=hit[0]))
+        raise AssertionError(f"{name}: your code calls {hit[0]}, lstmkit's own version of this exercise: write "
+                             f"this part yourself with numpy (lstmkit.sigmoid, lstmkit.dsigmoid and lstmkit.dtanh "
+                             f"are allowed)")
     numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if numeric:
         raise AssertionError(
