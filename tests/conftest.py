@@ -226,6 +226,8 @@ def pytest_terminal_summary(terminalreporter):
         group = by_dep.setdefault(dep, {}) if dep else other
         group.setdefault(reason, []).append(nodeid)
     tr = terminalreporter
+    # missing too, though every test needing it was skipped for another dependency first (or none ran into it)
+    also = [name for name in optional_deps.DEPS if name not in by_dep and optional_deps.problem(name)]
     if by_dep:
         names = ", ".join(by_dep)
         tr.section(f"NOT RUN: missing {names}", sep="!", red=True, bold=True)
@@ -240,6 +242,9 @@ def pytest_terminal_summary(terminalreporter):
                 tr.line(f"  reason: {reason}")
                 for nodeid in ids:
                     tr.line(f"    {nodeid}")
+        for name in also:
+            tr.line(f"{name} is missing too ({optional_deps.problem(name)}): {optional_deps.DEPS[name].tests} "
+                    f"will need it as well ({optional_deps.DEPS[name].install})", red=True)
     if other:
         tr.section("other skipped tests", sep="-")
         for reason, ids in other.items():
@@ -247,4 +252,5 @@ def pytest_terminal_summary(terminalreporter):
             for nodeid in ids:
                 tr.line(f"    {nodeid}")
     if by_dep:
-        tr.section(f"the tests listed above did NOT run: missing {names}", sep="!", red=True, bold=True)
+        tr.section(f"the tests listed above did NOT run: missing {', '.join(list(by_dep) + also)}", sep="!",
+                   red=True, bold=True)

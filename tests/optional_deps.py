@@ -76,10 +76,6 @@ def _torch_problem():
     return None if importlib.util.find_spec("torch") else "not importable from this Python"
 
 
-def _keyctl_problem():
-    return None if shutil.which("keyctl") else "keyctl is not on PATH"
-
-
 DEPS = {d.name: d for d in [
     Dep("torch", "make test (pip install -r requirements-torch.txt into .venv)",
         "the cross-checks against PyTorch", _torch_problem, ("torch is not installed",)),
@@ -89,8 +85,6 @@ DEPS = {d.name: d for d in [
         "the sandboxed grading tests", _bwrap_problem, ("bubblewrap is not installed",)),
     Dep("PostgreSQL", "apt-get install -y postgresql (as root: make test does it)",
         "the PostgreSQL gradebook test", _postgres_problem, ("PostgreSQL is not installed",)),
-    Dep("keyutils", "apt-get install -y keyutils (as root: make test does it)",
-        "the tests that call keyctl", _keyctl_problem),
 ]}
 
 

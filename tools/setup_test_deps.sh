@@ -5,7 +5,8 @@
 #   chromium   Debian package (root + apt-get only)               -> the browser tests (Playwright)
 #   bubblewrap Debian package (root + apt-get only)               -> the sandboxed grading tests
 #   postgresql Debian package (root + apt-get only)               -> the PostgreSQL gradebook test
-#   keyutils   Debian package (root + apt-get only)               -> tests that call keyctl
+#   keyutils   Debian package (root + apt-get only)               -> keyctl, to inspect the key rings the grading
+#                                                                    sandbox gives each job (no test needs it)
 # Nothing here is fatal: what cannot be installed is listed, its tests skip, and the end of the test run
 # repeats the list in a banner (tests/optional_deps.py finds each dependency the same way as below).
 # Quick when everything is present: the pip step is remembered in .venv/.test-deps; the system packages
@@ -27,6 +28,7 @@ if [ -f "$STAMP" ] && [ "$STAMP" -nt requirements-torch.txt ] && [ "$STAMP" -nt 
   torch_present || say "torch: not installed (an earlier attempt failed; rm $STAMP to retry): the PyTorch cross-checks will skip"
 elif "$PY" -m pip install --quiet -r requirements-torch.txt; then
   echo "torch: installed" >"$STAMP"
+  say "torch installed into $VENV (requirements-torch.txt)"
 else
   echo "torch: failed" >"$STAMP"
   say "torch could not be installed into $VENV (pip install -r requirements-torch.txt failed): the PyTorch cross-checks will skip"
@@ -54,7 +56,7 @@ what_skips() {
     chromium)   echo "the browser tests (tests/test_widgets_browser.py, test_widgets_lab.py, test_nbgrader_lab.py)" ;;
     bubblewrap) echo "the sandboxed grading tests (tests/test_grading*.py)" ;;
     postgresql) echo "the PostgreSQL gradebook test (tests/test_grading_postgres.py)" ;;
-    keyutils)   echo "the tests that call keyctl" ;;
+    keyutils)   echo "no test" ;;
   esac
 }
 missing() { local p; for p in chromium bubblewrap postgresql keyutils; do present "$p" || echo "$p"; done; }
