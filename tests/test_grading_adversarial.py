@@ -57,6 +57,8 @@ def test_case_gets_its_exact_grade(run, name):
     assert (row["status"], row["score"], row["max_score"]) == (case.status, case.score, 6.0), row["reason"]
     assert case.reason in row["reason"]
     course = run["course"]
+    for host_path in (course, "lstmkit-grading-"):  # a reason never shows where the grader keeps files
+        assert host_path not in row["reason"]
     autograded = os.path.join(course, "autograded", name, ASSIGNMENT, "lstm_gate.ipynb")
     scores = test_cell_scores(course, name)
     if case.status == "rejected":
@@ -71,6 +73,11 @@ def test_case_gets_its_exact_grade(run, name):
     assert "LEAKED" not in text
     if case.output:
         assert case.output in text
+    for absent in case.absent:
+        assert absent.replace("{COURSE}", course) not in text, f"the outputs show {absent!r}"
+    if case.max_bytes:
+        size = os.path.getsize(autograded)
+        assert size < case.max_bytes, f"the autograded notebook is {size} bytes"
     for cell in nb.cells:
         if cell.cell_type == "code":
             size = sum(len(str(o.get("text", ""))) for o in cell.outputs)
@@ -143,3 +150,56 @@ def test_fork_bomb_was_stopped_by_the_process_limit(run):
     text = " ".join(str(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     forked = int(re.search(r"forked (\d+)", text).group(1))
     assert 0 < forked < LIMITS["nproc"]  # 500 were attempted
+
+
+@pytest.fixture(scope="module")
+def keyrings(tmp_path_factory):
+    """The keyring cases, graded one after the other on one worker slot (so the same sandbox uid)."""
+    course = make_course(str(tmp_path_factory.mktemp("keyrings") / "course"))
+    for case in corpus.KEYRING:
+        write_submission(course, case)
+    reset_keyrings(batch.UID_BASE)
+    try:
+        rows = batch.autograde(course, ASSIGNMENT, workers=1, students=[c.name for c in corpus.KEYRING],
+                               log=lambda *a: None, **LIMITS)
+    finally:
+        reset_keyrings(batch.UID_BASE)  # what keyring_plant left must not outlive the test
+    return course, {r["student"]: r for r in rows}
+
+
+RESET = """import ctypes, os, sys
+uid = int(sys.argv[1])
+os.setgroups([]); os.setgid(uid); os.setuid(uid)
+libc = ctypes.CDLL(None, use_errno=True)
+def keyctl(*args):
+    return libc.syscall(ctypes.c_long(250), *(ctypes.c_long(a) for a in args))
+for ring in (-4, -5, keyctl(22, -1, -4)):
+    keyctl(5, ring, 0x3f3f0000)  # KEYCTL_SETPERM back to the default (needs 'setattr', which the plant kept)
+    keyctl(7, ring)              # KEYCTL_CLEAR
+"""
+
+
+def reset_keyrings(uid):
+    import platform
+    import subprocess
+    import sys
+
+    if os.geteuid() == 0 and platform.machine() == "x86_64":
+        subprocess.run([sys.executable, "-c", RESET, str(uid)], check=True)
+
+
+@pytest.mark.parametrize("name", [case.name for case in corpus.KEYRING])
+def test_keyring_left_by_one_student_is_empty_for_the_next(keyrings, name):
+    import platform
+
+    if os.geteuid() != 0 or platform.machine() != "x86_64":
+        pytest.skip("needs root (one uid per slot) and x86_64 (keyctl's system call number)")
+    course, rows = keyrings
+    case = next(c for c in corpus.KEYRING if c.name == name)
+    row = rows[name]
+    assert (row["status"], row["score"]) == (case.status, case.score), row["reason"]
+    nb = nbformat.read(os.path.join(course, "autograded", name, ASSIGNMENT, "lstm_gate.ipynb"), as_version=4)
+    text = "\n".join(str(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert case.output in text
+    if name == "keyring_read":
+        assert "planted-by" not in text, "a key stored by the previous student of this slot was readable"

@@ -14,6 +14,7 @@ course directory, so attacks aim at the real files.
 
 import copy
 import json
+import os
 from dataclasses import dataclass, field
 
 import nbformat
@@ -52,6 +53,8 @@ class Case:
     lost: set = field(default_factory=set)
     reason: str = ""
     output: str = ""  # text that must appear in the autograded notebook's outputs
+    absent: tuple = ()  # texts that must not appear in its outputs ("{COURSE}" is the course path)
+    max_bytes: int = 0  # when set: the autograded notebook's file must be smaller than this
 
     @property
     def score(self):
@@ -357,4 +360,247 @@ CONTROLS = [
     Case("control_partial", "control",
          answers(answer_gates=ZERO["answer_gates"], answer_rnn=ZERO["answer_rnn"]),
          "graded", {"test_gates", "test_rnn", "test_dtype"}),
+]
+
+
+# ===================================================== second round: a student with the grader's source
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def insert_after(grade_id, *sources):
+    """Insert new code cells of the student's own (no nbgrader metadata) after the cell ``grade_id``."""
+    def step(nb):
+        i = index(nb, grade_id)
+        nb.cells[i + 1:i + 1] = [nbformat.v4.new_code_cell(src) for src in sources]
+    return step
+
+
+def blank_then(*steps):
+    """The released notebook (answer cells untouched) plus ``steps``: such a student must score 0."""
+    return then(lambda nb: None, *steps)
+
+
+def with_files(files):
+    """Write extra files next to the notebook; the value ``"mkfifo"`` makes a named pipe."""
+    def step(nb):
+        return dict({NOTEBOOK: nb}, **files)
+    return step
+
+
+# The kernel's own module globals (``serve`` looks ``names``, ``error_info`` and ``wire`` up there at each
+# request), found through the garbage collector, and its wire module.
+KERNEL = ("import gc, sys, types\n"
+          "KG = next(f.__globals__ for f in gc.get_objects() if type(f) is types.FunctionType\n"
+          "          and f.__code__.co_filename.endswith('student_kernel.py'))\n"
+          "W = sys.modules['wire']\n")
+# Trusted names of the grader's side a forged ``names`` reply tries to replace: the checker, numpy, the
+# setup module, the test cells' own helpers and builtins the tests use.
+FORGED = ("def _noop(*a, **k):\n    return None\n"
+          "class _Yes:\n    def __getattr__(self, name):\n        return _noop\n"
+          "FORGED = {'assert_close': _noop, 'np': _Yes(), 'fixturecheck': _Yes(), 'checks': _Yes(),\n"
+          "          's': _noop, 'expected': None, 'a': None, 'AssertionError': Warning, 'len': _noop,\n"
+          "          'zip': _noop, 'print': _noop, '__builtins__': {}, 'get_ipython': _noop}\n")
+WIRE_FORGERY = KERNEL + FORGED + (
+    "_send = W.write_frame\n"
+    "def _forged_send(fd, header, blobs=()):\n"
+    "    if isinstance(header.get('values'), dict):\n"
+    "        blobs = list(blobs)\n"
+    "        values = dict(header['values'])\n"
+    "        for key, value in FORGED.items():\n"
+    "            values[key] = W.encode(value, blobs, KG['make_ref'])\n"
+    "        header = dict(header, values=values)\n"
+    "    return _send(fd, header, blobs)\n"
+    "W.write_frame = _forged_send\n"
+    "print('forging names replies through wire.write_frame')")
+NAMES_FORGERY = KERNEL + FORGED + (
+    "_names = KG['names']\n"
+    "def _forged_names(shell, request):\n"
+    "    reply, blobs = _names(shell, request)\n"
+    "    for key, value in FORGED.items():\n"
+    "        reply['values'][key] = W.encode(value, blobs, KG['make_ref'])\n"
+    "    return reply, blobs\n"
+    "KG['names'] = _forged_names\n"
+    "print('forging names replies through the kernel')")
+# Every name a test cell reads or binds, defined by the student so that zero answers would look right.
+SHADOWS = ("def assert_close(*a, **k):\n    return None\n"
+           "s = lambda z: 0 * z\nz = 0\nB, D, H = 3, 5, 4\na = np.zeros((3, 16))\n"
+           "expected = tuple(np.zeros((3, 4)) for _ in range(4))\nfound = expected\n"
+           "big = np.zeros(5)\nrng = None\nx32 = h32 = out = np.zeros((1, 2), np.float32)\n"
+           "name, f_, e_ = 'i', 0, 0\n")
+
+FD_OUT = "import json, os, sys\nfd = json.loads(sys.argv[1])['fd_out']\n"
+
+
+def write_all(data):
+    """Answer-cell text writing raw ``data`` (a Python bytes expression) to the kernel's reply pipe."""
+    return FD_OUT + f"data = {data}\nwhile data:\n    data = data[os.write(fd, data):]"
+
+
+FIND_REAL_LSTMKIT = (
+    "import glob, importlib.util, os, sys\n"
+    "found, tried = [], ['{repo}/lstmkit/__init__.py', '/home/tester/lstm/lstmkit/__init__.py']\n"
+    "try:\n"
+    "    import __editable___lstmkit_0_1_0_finder as finder\n"
+    "    tried += [os.path.join(p, '__init__.py') for p in finder.MAPPING.values()]\n"
+    "except Exception:\n"
+    "    pass\n"
+    "roots = sys.path + ['/opt', '/root', '/work', '/home', '/srv', '/var', '/usr/local', '/usr/lib', '/tmp', '/seed']\n"
+    "for root in roots:\n"
+    "    for depth in range(4):\n"
+    "        tried += glob.glob(os.path.join(root, *['*'] * depth, 'lstmkit', 'grading', 'runner.py'))\n"
+    "        tried += glob.glob(os.path.join(root, *['*'] * depth, 'solutions', '*', '*.ipynb'))\n"
+    "for path in tried:\n"
+    "    if os.path.exists(path) and not path.startswith('/opt/course'):\n"
+    "        found.append(path)\n"
+    "for name in [m for m in sys.modules if m == 'lstmkit' or m.startswith('lstmkit.')]:\n"
+    "    del sys.modules[name]\n"
+    "sys.path[:] = [p for p in sys.path if not p.startswith('/opt/course')]\n"
+    "try:\n"
+    "    import lstmkit\n"
+    "    found.append(lstmkit.__file__)\n"
+    "except ImportError:\n"
+    "    pass\n"
+    "print('real lstmkit copies:', found)\n"
+    "sys.path.insert(1, '/opt/course/lib')\n").replace("{repo}", REPO)
+FOREIGN_CODE = (
+    "import gc, sys, types\n"
+    "mine = (sys.prefix, sys.base_prefix, '/opt/course/', '/usr/', '/scratch', '<')\n"
+    "foreign = sorted({f.__code__.co_filename for f in gc.get_objects() if type(f) is types.FunctionType\n"
+    "                  and not f.__code__.co_filename.startswith(mine)})\n"
+    "print('foreign code:', foreign)")
+
+KEYCTL = ("import ctypes, struct\n"
+          "libc = ctypes.CDLL(None, use_errno=True)\n"
+          "def keyctl(*args):\n"
+          "    return libc.syscall(ctypes.c_long(250), *(ctypes.c_long(a) for a in args))\n")
+KEY_PLANT = KEYCTL + (
+    "persistent = keyctl(22, -1, -4)\n"
+    "for ring in (-4, -5, persistent):\n"
+    "    key = libc.syscall(ctypes.c_long(248), b'user', b'planted-by-keyring_plant', b'SECRET-ANSWERS',\n"
+    "                       ctypes.c_long(14), ctypes.c_long(ring))\n"
+    "    keyctl(5, key, 0x3f3f3f3f)    # KEYCTL_SETPERM: anyone may read the key\n"
+    "    keyctl(5, ring, 0x3b3b0000)   # the keyring loses 'write': the next job's KEYCTL_CLEAR fails\n"
+    "print('planted')")
+KEY_READ = KEYCTL + (
+    "def members(ring):\n"
+    "    buf = ctypes.create_string_buffer(4096)\n"
+    "    n = keyctl(11, ring, ctypes.addressof(buf), 4096)\n"
+    "    return struct.unpack(f'{n // 4}i', buf.raw[:n]) if n > 0 else ()\n"
+    "def describe(key):\n"
+    "    buf = ctypes.create_string_buffer(512)\n"
+    "    return buf.value.decode(errors='replace') if keyctl(6, key, ctypes.addressof(buf), 512) > 0 else ''\n"
+    "seen = []\n"
+    "for ring in (-3, -4, -5, keyctl(22, -1, -4)):\n"
+    "    seen += [describe(k) for k in members(ring) if 'planted' in describe(k)]\n"
+    "try:\n"
+    "    seen += [line.strip() for line in open('/proc/keys') if 'planted' in line]\n"
+    "except OSError:\n"
+    "    pass\n"
+    "print('keyring saw:', seen)\n"
+    "if seen:\n"
+    "    def sigmoid(x):\n"
+    "        return 0.5 * (1.0 + np.tanh(0.5 * x))")
+FORGED_ENAME = KERNEL + (
+    "def _huge(exc):\n"
+    "    return {'ename': 'E' * 900_000, 'evalue': '', 'traceback': ''}\n"
+    "KG['error_info'] = _huge\n"
+    "print('every error now has a 900 kB name')")
+STATEFUL = ("calls = [0]\n"
+            "def {name}({args}):\n"
+            "    calls[0] += 1\n"
+            "    if calls[0] > 1:\n"
+            "        return np.zeros_like({zero})\n"
+            "    return {body}")
+
+CASES += [
+    # --- 1. names-reply injection: extra keys must never replace the grader's objects ------------------
+    Case("tamper_names_injection_wire", "tamper",
+         then(answers(**ZERO), insert_after("setup", WIRE_FORGERY)),
+         "graded", ALL_TESTS, output="forging names replies through wire.write_frame"),
+    Case("tamper_names_injection_kernel", "tamper",
+         then(answers(**ZERO), insert_after("setup", NAMES_FORGERY)),
+         "graded", ALL_TESTS, output="forging names replies through the kernel"),
+    Case("tamper_names_injection_blank", "tamper", blank_then(insert_after("setup", NAMES_FORGERY)),
+         "graded", ALL_TESTS, output="forging names replies through the kernel"),
+    Case("tamper_names_injection_wire_blank", "tamper", blank_then(insert_after("setup", WIRE_FORGERY)),
+         "graded", ALL_TESTS, output="forging names replies through wire.write_frame"),
+    # --- 2. reaching a reference implementation or the grader's code from the sandbox ------------------
+    Case("tamper_import_torch", "tamper",
+         good_then(append("answer_rnn", attempt("import torch\nprint(torch.nn.LSTM)", "pass"))),
+         "graded", set(), output="blocked: "),
+    Case("tamper_import_grading_runner", "tamper",
+         good_then(append("answer_rnn", attempt("import lstmkit.grading.runner as r\nprint(r.__file__)", "pass"))),
+         "graded", set(), output="blocked: ModuleNotFoundError"),
+    Case("tamper_use_grading_checks", "tamper",
+         good_then(append("answer_rnn", attempt("from lstmkit.grading.checks import assert_close as c\nprint(c)",
+                                                "pass"))),
+         "graded", set(), output="blocked: RuntimeError"),
+    Case("tamper_find_real_lstmkit", "tamper",
+         then(answers(answer_rnn=ZERO["answer_rnn"]), append("answer_gates", FIND_REAL_LSTMKIT)),
+         "graded", {"test_rnn", "test_dtype"}, output="real lstmkit copies: []"),
+    Case("tamper_trusted_code_objects", "tamper", good_then(append("answer_rnn", FOREIGN_CODE)),
+         "graded", set(), output="foreign code: []"),
+    # --- 3. expected values never come from student code; stateful answers are caught ------------------
+    Case("wrong_stateful_sigmoid", "wrong",
+         answers(answer_sigmoid=STATEFUL.format(name="sigmoid", args="x", zero="x",
+                                                body="0.5 * (1.0 + np.tanh(0.5 * x))"),
+                 answer_gates=GOOD["answer_gates"].replace("sigmoid(", "_s(").replace(
+                     "def lstm_gates", "_s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))\ndef lstm_gates")),
+         "graded", {"test_sigmoid"}),
+    Case("wrong_stateful_rnn", "wrong",
+         answers(answer_rnn=STATEFUL.format(name="rnn_step", args="x, h, W_xh, W_hh, b", zero="h",
+                                            body="np.tanh(x @ W_xh.T + h @ W_hh.T + b)")),
+         "graded", {"test_dtype"}),
+    Case("wrong_gates_consistent_with_wrong_sigmoid", "wrong", answers(answer_sigmoid=ZERO["answer_sigmoid"]),
+         "graded", {"test_sigmoid", "test_gates"}),
+    Case("wrong_shadowed_test_helpers", "wrong", then(answers(**ZERO), insert_after("setup", SHADOWS)),
+         "graded", ALL_TESTS),
+    Case("wrong_shadowed_test_helpers_blank", "wrong", blank_then(insert_after("setup", SHADOWS)),
+         "graded", ALL_TESTS),
+    # --- 4. overload -------------------------------------------------------------------------------------
+    Case("runtime_15000_cells", "runtime",
+         good_then(lambda nb: nb.cells.extend(nbformat.v4.new_code_cell(f"print({i})") for i in range(15000))),
+         "rejected", reason="cells, over the limit of 2000"),
+    Case("runtime_notebook_output_budget", "runtime",
+         good_then(insert_after("setup", *["import sys\nprint('o' * 30000)\nsys.stderr.write('e' * 30000)\n"
+                                           "raise ValueError('v' * 30000)"] * 120)),
+         "graded", set(), output="the notebook's output limit was reached", max_bytes=5 * 1024 ** 2),
+    Case("runtime_forged_error_names", "runtime",
+         good_then(insert_after("setup", FORGED_ENAME, *["raise ValueError"] * 60)),
+         "graded", set(), max_bytes=5 * 1024 ** 2),
+    Case("tamper_oversized_header_length", "tamper",
+         good_then(prepend("answer_rnn", write_all("b'\\xff\\xff\\xff\\xff'"))),
+         "error", {"test_rnn", "test_dtype"}, "the kernel broke the protocol (header of 4294967295 bytes exceeds"),
+    Case("tamper_deeply_nested_header", "tamper",
+         good_then(prepend("answer_rnn", write_all("(1_000_000).to_bytes(4, 'big') + b'[' * 1_000_000"))),
+         "error", {"test_rnn", "test_dtype"}, "the kernel broke the protocol (malformed header: RecursionError)"),
+    Case("tamper_oversized_blob_lengths", "tamper",
+         good_then(prepend("answer_rnn", write_all(
+             "(lambda h: len(h).to_bytes(4, 'big') + h)(b'{\"seq\": 0, \"blobs\": [17000000]}')"))),
+         "error", {"test_rnn", "test_dtype"}, "the kernel broke the protocol (message exceeds the size limit)"),
+    # --- 6. smaller -------------------------------------------------------------------------------------
+    Case("surgery_deeply_nested_json", "surgery",
+         raw_bytes(lambda b: b'{"nbformat": 4, "cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+         "rejected", reason="nests its JSON too deeply"),
+    Case("surgery_fifo_in_submission", "surgery", good_then(with_files({"pipe": "mkfifo"})),
+         "graded", set(), "left out links, special or oversized files ['pipe']"),
+    Case("runtime_keyboard_interrupt_in_function", "runtime",
+         answers(answer_rnn="def rnn_step(x, h, W_xh, W_hh, b):\n    raise KeyboardInterrupt"),
+         "graded", {"test_rnn", "test_dtype"}, output="KeyboardInterrupt"),
+    Case("runtime_keyboard_interrupt_in_cell", "runtime", good_then(append("answer_rnn", "raise KeyboardInterrupt")),
+         "graded", set(), output="KeyboardInterrupt"),
+    Case("tamper_proc1_cmdline", "tamper",
+         good_then(append("answer_rnn", "print('cmdline:', open('/proc/1/cmdline', 'rb').read()"
+                                        ".replace(b'\\0', b' ').decode())")),
+         "graded", set(), output="/opt/course/kernel/student_kernel.py", absent=("{COURSE}", "lstmkit-grading-")),
+    Case("tamper_mountinfo_host_paths", "tamper",
+         good_then(append("answer_rnn", "print('mountinfo:', open('/proc/self/mountinfo').read())")),
+         "graded", set(), output="mountinfo:", absent=("{COURSE}", "lstmkit-grading-")),
+]
+
+# --- 5. keyrings: graded one after the other on ONE worker slot (the same sandbox uid) -----------------
+KEYRING = [
+    Case("keyring_plant", "tamper", good_then(append("answer_rnn", KEY_PLANT)), "graded", set(), output="planted"),
+    Case("keyring_read", "tamper", then(answers(**ZERO), append("answer_sigmoid", KEY_READ)),
+         "graded", ALL_TESTS, output="keyring saw: []"),
 ]
