@@ -5,14 +5,14 @@ by the worker itself, RUSAGE_SELF), this process's own peak, and the size of eve
 """
 import os
 import resource
-import shutil
 
+import optional_deps
 import pytest
 
 from grading_helpers import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
 
-if shutil.which("bwrap") is None:
-    pytest.skip("bubblewrap is not installed", allow_module_level=True)
+if optional_deps.problem("bubblewrap"):
+    pytest.skip(optional_deps.reason("bubblewrap"), allow_module_level=True)
 
 from lstmkit.grading import batch  # noqa: E402
 

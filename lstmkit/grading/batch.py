@@ -1,8 +1,9 @@
 """The batch: grade every submission of an assignment, N students at a time.
 
 N worker slots run side by side. Each slot has a trusted grading process
-(:mod:`lstmkit.grading.worker`, reused from one student to the next) and its
-own unprivileged uid for the sandbox. For each ``submitted/<student>/<assignment>/``
+(:mod:`lstmkit.grading.worker`, reused from one student to the next) and a
+range of unprivileged uids for the sandbox, a fresh one per student
+(:func:`job_uid`). For each ``submitted/<student>/<assignment>/``
 the slot's worker runs the pre-flight check and executes the notebooks in a
 private scratch folder: the student's cells in a fresh sandboxed kernel
 process (one per student and notebook), the tests in a trusted context (see
@@ -43,6 +44,7 @@ from . import student_build
 
 FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
 UID_BASE = 61000
+UIDS_PER_SLOT = 1000
 
 DEFAULT_LIMITS = {
     "cell_timeout": 30.0,        # seconds per cell and test cell (c.Execute.timeout when configured)
@@ -57,14 +59,20 @@ DEFAULT_LIMITS = {
 }
 
 
-def kernel_limits(options, slot, sandbox):
+def job_uid(slot, job):
+    """The unprivileged uid of the ``job``-th student graded by worker slot ``slot``: a different one for each
+    job (slots never share one), so nothing a job's processes own is owned by the next job's."""
+    return UID_BASE + slot * UIDS_PER_SLOT + job % UIDS_PER_SLOT
+
+
+def kernel_limits(options, slot, sandbox, job=0):
     return {
         "cell_timeout": float(options["cell_timeout"]),
         "notebook_timeout": float(options["notebook_timeout"]),
         "output_limit": int(options["output_limit"]),
         "notebook_output_limit": int(options["notebook_output_limit"]),
         "sandbox": sandbox,
-        "uid": UID_BASE + slot,
+        "uid": job_uid(slot, job),
         "disk_bytes": int(options["disk_mb"]) * 1024 * 1024,
         "rlimits": {"as": int(options["memory_mb"]) * 1024 * 1024, "nproc": int(options["nproc"]),
                     "fsize": int(options["fsize_mb"]) * 1024 * 1024, "nofile": 256, "core": 0},
@@ -156,7 +164,7 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
     slots = queue.Queue()
     for slot in range(workers):
         slots.put(slot)
-    pool_slots = {}
+    pool_slots, jobs_done = {}, {}
     merge_lock = threading.Lock()
     rows = {}
     budget = options["notebook_timeout"] * len(spec["notebooks"]) + 120
@@ -173,10 +181,11 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
             os.makedirs(os.path.join(folder, "scratch"))
             job = {"student": student, "spec": spec_json, "scratch": os.path.join(folder, "scratch"),
                    "submission_dir": coursedir.format_path(coursedir.submitted_directory, student, assignment),
-                   "limits": kernel_limits(options, slot, sandbox),
+                   "limits": kernel_limits(options, slot, sandbox, jobs_done.get(slot, 0)),
                    "student_build": {"root": build.root, "lib": build.lib, "kernel": build.kernel,
                                      "hidden": list(build.hidden)},
                    "result_path": os.path.join(folder, "result.json")}
+            jobs_done[slot] = jobs_done.get(slot, 0) + 1
             worker = pool_slots.setdefault(slot, WorkerSlot(work, options["worker_memory_mb"]))
             result = worker.grade(job, os.path.join(folder, "job.json"), budget)
         finally:

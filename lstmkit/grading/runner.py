@@ -228,7 +228,7 @@ CURRENT_DEADLINE = [None]
 
 def student_exception(error):
     """A trusted exception standing for one raised in the student's code."""
-    ename = str(error.get("ename", "Error"))
+    ename = str(error.get("ename", "Error"))[:200]
     evalue = str(error.get("evalue", ""))
     kind = getattr(builtins, ename, None)
     # A reply, not a timeout: when the grader interrupts a call, request() raises CellTimeout itself, so a
@@ -465,7 +465,7 @@ def _clip(text, limit):
 
 
 def error_output(ename, evalue, tb_lines):
-    return nbformat.v4.new_output("error", ename=str(ename), evalue=str(evalue)[:2000],
+    return nbformat.v4.new_output("error", ename=str(ename)[:200], evalue=str(evalue)[:2000],
                                   traceback=[str(line)[:2000] for line in tb_lines][-30:])
 
 
@@ -484,7 +484,7 @@ def student_outputs(reply, output_limit):
 
 # ------------------------------------------------------------------ notebooks
 def _output_size(outputs):
-    return sum(len(str(o.get("text", ""))) + len(str(o.get("evalue", "")))
+    return sum(len(str(o.get("text", ""))) + len(str(o.get("evalue", ""))) + len(str(o.get("ename", "")))
                + sum(len(str(line)) for line in o.get("traceback", [])) + len(repr(o.get("data", "")))
                for o in outputs)
 

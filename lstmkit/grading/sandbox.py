@@ -17,11 +17,13 @@ Network, PIDs, IPC and hostname are private (``--unshare-net``, ``-pid``,
 or signal any process outside. ``--die-with-parent`` ties the sandbox to the
 grading worker: killing the worker tears the whole PID namespace down.
 
-When the grader runs as root, the kernel keeps only the capabilities to hand
-its scratch files over and change uid (all of them vanish with the switch),
-lowers its resource limits and switches to an unprivileged uid (one per
-worker slot), so ``RLIMIT_NPROC`` really bounds its processes; root would be
-exempt.
+Every job gets a user namespace of its own (:func:`spawn`). When the grader
+runs as root, the kernel keeps only the capabilities to hand its scratch files
+over and change uid (all of them vanish with the switch), lowers its resource
+limits and switches to an unprivileged uid (a fresh one for each job, see
+``batch.job_uid``), so ``RLIMIT_NPROC`` really bounds its processes (root
+would be exempt); the kernel keyrings belong to the user namespace, so they
+start empty and disappear with the job.
 """
 
 import json
@@ -99,6 +101,8 @@ def bwrap_options(scratch, build_root, as_root, disk_bytes=256 * 1024 * 1024):
     ``scratch`` (on the host) is visible read-only at /seed; /scratch and /tmp
     are size-limited tmpfs (``disk_bytes`` each), so the student's code cannot
     fill the host's disk. The kernel copies /seed into /scratch at start.
+    ``as_root``: bwrap runs in the user namespace :func:`spawn` made for the job and keeps only the
+    capabilities to hand the scratch files over and change uid; otherwise it makes its own.
     """
     args = ["--die-with-parent", "--new-session", "--clearenv",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
@@ -151,6 +155,64 @@ def _args_pipe(args):
     return r
 
 
+# Runs as root in a child process: enters a new user namespace, tells the parent (which then writes the id
+# maps from outside, as only a process privileged over the parent namespace may map another uid), waits for it,
+# and becomes bwrap. argv: ready_fd go_fd command...
+USERNS_LAUNCHER = r"""
+import ctypes, os, sys
+ready, go = int(sys.argv[1]), int(sys.argv[2])
+if ctypes.CDLL(None, use_errno=True).unshare(0x10000000):  # CLONE_NEWUSER
+    raise SystemExit("unshare(CLONE_NEWUSER) failed: errno %d" % ctypes.get_errno())
+os.write(ready, b"u")
+os.close(ready)
+if os.read(go, 1) != b"m":
+    raise SystemExit("the grader did not map the user namespace")
+os.close(go)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+def spawn(scratch, build_root, uid, command, disk_bytes=256 * 1024 * 1024, pass_fds=(), **popen):
+    """Start ``command`` in the sandbox; returns the ``subprocess.Popen``.
+
+    As root, the sandbox gets a user namespace of its own in which root and ``uid`` keep their host ids: bwrap
+    sets up as root there (it can bind the Python under /root), the kernel then drops to ``uid``, so
+    ``RLIMIT_NPROC`` bounds its processes (root would be exempt), and the kernel keyrings, which belong to
+    the user namespace, start empty and vanish with the job. Not as root, bwrap makes the namespace itself.
+    """
+    as_root = os.geteuid() == 0
+    args_fd = _args_pipe(bwrap_options(scratch, build_root, as_root, disk_bytes))
+    bwrap = [bwrap_path(), "--args", str(args_fd), "--"] + list(command)
+    if not as_root:
+        try:
+            return subprocess.Popen(bwrap, pass_fds=tuple(pass_fds) + (args_fd,), **popen)
+        finally:
+            os.close(args_fd)
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-I", "-c", USERNS_LAUNCHER, str(ready_w), str(go_r)] + bwrap,
+                                pass_fds=tuple(pass_fds) + (args_fd, ready_w, go_r), **popen)
+    finally:
+        for fd in (args_fd, ready_w, go_r):
+            os.close(fd)
+    try:
+        if os.read(ready_r, 1) != b"u":
+            raise SandboxUnavailable("could not create a user namespace for the sandbox")
+        for name in ("uid_map", "gid_map"):
+            with open(f"/proc/{proc.pid}/{name}", "w") as fh:
+                fh.write(f"0 0 1\n{int(uid)} {int(uid)} 1\n")
+        os.write(go_w, b"m")
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        os.close(ready_r)
+        os.close(go_w)
+    return proc
+
+
 def start_kernel(scratch, build, limits, uid, output_limit, sandbox=True, disk_bytes=256 * 1024 * 1024):
     """Start the student's kernel; returns ``(process, fd_to_kernel, fd_from_kernel)``.
 
@@ -167,19 +229,18 @@ def start_kernel(scratch, build, limits, uid, output_limit, sandbox=True, disk_b
               "lib": COURSE + "/lib" if sandbox else build.lib}
     kernel_dir = COURSE + "/kernel" if sandbox else build.kernel
     python_args = [sys.executable, "-I", kernel_dir + "/student_kernel.py", json.dumps(config)]
-    fds = [to_kernel_r, from_kernel_w]
-    if sandbox:
-        os.chmod(scratch, 0o755)  # read (as /seed) by the kernel's root without CAP_DAC_OVERRIDE
-        args_fd = _args_pipe(bwrap_options(scratch, build.root, as_root, disk_bytes))
-        fds.append(args_fd)
-        cmd, env = [bwrap_path(), "--args", str(args_fd), "--"] + python_args, {}
-    else:
-        cmd, env = python_args, {"PATH": os.environ.get("PATH", ""), "MPLBACKEND": "Agg",
-                                 "OPENBLAS_NUM_THREADS": "1", "HOME": scratch}
+    fds = (to_kernel_r, from_kernel_w)
     try:
         with open(os.devnull, "rb") as null_in, open(os.devnull, "wb") as null_out:
-            proc = subprocess.Popen(cmd, stdin=null_in, stdout=null_out, stderr=null_out, env=env,
-                                    pass_fds=tuple(fds), cwd=scratch, start_new_session=not sandbox)
+            if sandbox:
+                os.chmod(scratch, 0o755)  # read (as /seed) by the kernel's root without CAP_DAC_OVERRIDE
+                proc = spawn(scratch, build.root, uid, python_args, disk_bytes, pass_fds=fds, stdin=null_in,
+                             stdout=null_out, stderr=null_out, env={}, cwd="/")
+            else:
+                env = {"PATH": os.environ.get("PATH", ""), "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
+                       "HOME": scratch}
+                proc = subprocess.Popen(python_args, stdin=null_in, stdout=null_out, stderr=null_out, env=env,
+                                        pass_fds=fds, cwd=scratch, start_new_session=True)
     finally:
         for fd in fds:
             os.close(fd)

@@ -593,9 +593,11 @@ CASES += [
          good_then(append("answer_rnn", "print('cmdline:', open('/proc/1/cmdline', 'rb').read()"
                                         ".replace(b'\\0', b' ').decode())")),
          "graded", set(), output="/opt/course/kernel/student_kernel.py", absent=("{COURSE}", "lstmkit-grading-")),
+    # /proc/self/mountinfo names the host folders behind the sandbox's binds (the venv, the job's scratch copy
+    # and student build): documented, nothing else at those paths is reachable. The course is never mounted.
     Case("tamper_mountinfo_host_paths", "tamper",
          good_then(append("answer_rnn", "print('mountinfo:', open('/proc/self/mountinfo').read())")),
-         "graded", set(), output="mountinfo:", absent=("{COURSE}", "lstmkit-grading-")),
+         "graded", set(), output="mountinfo:", absent=("{COURSE}",)),
 ]
 
 # --- 5. keyrings: graded one after the other on ONE worker slot (the same sandbox uid) -----------------
