@@ -412,7 +412,6 @@ def test_gru_conventions_are_told_apart(mistake, message):
     from lstmkit.grading import checks
 
     def gru(x, h_prev, p):                     # the other conventions, written out here
-        H = h_prev.shape[1]
         Wr, Wz, Wn = np.split(p["weight_hh"], 3)
         br, bz, bn = np.split(p["bias_hh"], 3)
         ar, az, an = np.split(x @ p["weight_ih"].T + p["bias_ih"], 3, axis=-1)

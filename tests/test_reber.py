@@ -2,7 +2,6 @@
 transition table typed in from the published diagram, hand-derived expected lengths, and
 hand-made network outputs for the criterion."""
 import re
-import time
 from pathlib import Path
 
 import numpy as np
