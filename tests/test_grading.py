@@ -87,7 +87,7 @@ def student_build(assignment="ps1"):
 
 @pytest.fixture
 def kernel():
-    from lstmkit.grading.runner import StudentKernel
+    from lstmkit.grading.kernel_client import StudentKernel
 
     scratch = tempfile.mkdtemp(prefix="kernel-test-")
     build = student_build()
@@ -142,7 +142,7 @@ print(lstmkit.__file__, sorted(os.listdir(os.path.dirname(lstmkit.grading.__file
 
 @needs_bwrap
 def test_trusted_tests_ignore_patches_made_in_the_student_kernel(kernel):
-    from lstmkit.grading.runner import TrustedContext
+    from lstmkit.grading.trusted import TrustedContext
 
     run(kernel, "import numpy as np\n"
                 "np.allclose = lambda *a, **k: True\n"
@@ -163,7 +163,8 @@ def test_trusted_tests_ignore_patches_made_in_the_student_kernel(kernel):
 
 @needs_bwrap
 def test_a_call_that_hangs_is_interrupted_and_the_kernel_survives(kernel):
-    from lstmkit.grading.runner import CellTimeout, TrustedContext
+    from lstmkit.grading.kernel_client import CellTimeout
+    from lstmkit.grading.trusted import TrustedContext
 
     run(kernel, "def spin():\n    while True:\n        pass\ndef ok():\n    return 42")
     context = TrustedContext(kernel, {"spin", "ok"}, tempfile.gettempdir())
@@ -205,8 +206,10 @@ def test_whole_notebook_time_limit_stops_the_rest():
     cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(1.2)\nprint('ran')") for _ in range(5)]
     nb = nbformat.v4.new_notebook(cells=cells)
     scratch = tempfile.mkdtemp(prefix="kernel-test-")
-    limits = {"notebook_timeout": 3.0, "cell_timeout": 2.0, "output_limit": 1000, "sandbox": True,
-              "uid": 61006, "rlimits": {"as": 1 << 30, "nproc": 16}}
+    from lstmkit.grading.limits import Limits
+
+    limits = Limits(notebook_timeout=3.0, cell_timeout=2.0, output_limit=1000, memory_mb=1024,
+                    nproc=16).for_job(uid=61006)
     build = student_build()
     events = execute_notebook(nb, {}, set(), scratch, build, tempfile.gettempdir(), limits)
     shutil.rmtree(scratch, ignore_errors=True)
@@ -222,7 +225,7 @@ def test_partial_credit_and_stderr_follow_nbgrader_rules(kernel):
     import nbformat
     from nbgrader.utils import determine_grade
 
-    from lstmkit.grading.runner import TrustedContext
+    from lstmkit.grading.trusted import TrustedContext
 
     run(kernel, "def noisy(x):\n    import warnings\n    warnings.warn('overflow', RuntimeWarning)\n    return x")
     context = TrustedContext(kernel, {"noisy"}, tempfile.gettempdir())

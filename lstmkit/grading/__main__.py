@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from .batch import DEFAULT_LIMITS
+from .limits import DEFAULTS
 
 
 def build_parser():
@@ -29,12 +29,12 @@ def build_parser():
                       help="grade only this student (repeatable)")
     auto.add_argument("--cell-timeout", type=float, default=None,
                       help="seconds per cell (default: c.Execute.timeout of nbgrader_config.py, else "
-                           f"{DEFAULT_LIMITS['cell_timeout']:g})")
-    auto.add_argument("--notebook-timeout", type=float, default=DEFAULT_LIMITS["notebook_timeout"])
-    auto.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS["memory_mb"])
-    auto.add_argument("--nproc", type=int, default=DEFAULT_LIMITS["nproc"])
-    auto.add_argument("--disk-mb", type=int, default=DEFAULT_LIMITS["disk_mb"])
-    auto.add_argument("--output-limit", type=int, default=DEFAULT_LIMITS["output_limit"])
+                           f"{DEFAULTS.cell_timeout:g})")
+    auto.add_argument("--notebook-timeout", type=float, default=DEFAULTS.notebook_timeout)
+    auto.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
+    auto.add_argument("--nproc", type=int, default=DEFAULTS.nproc)
+    auto.add_argument("--disk-mb", type=int, default=DEFAULTS.disk_mb)
+    auto.add_argument("--output-limit", type=int, default=DEFAULTS.output_limit)
     auto.add_argument("--no-sandbox", action="store_true",
                       help="run without bubblewrap (only for trusted submissions)")
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)

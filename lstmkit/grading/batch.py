@@ -7,7 +7,7 @@ range of unprivileged uids for the sandbox, a fresh one per student
 the slot's worker runs the pre-flight check and executes the notebooks in a
 private scratch folder: the student's cells in a fresh sandboxed kernel
 process (one per student and notebook), the tests in a trusted context (see
-:mod:`lstmkit.grading.runner`). A worker that outlives its time budget is
+:mod:`lstmkit.grading.trusted`). A worker that outlives its time budget is
 killed with its whole process group (its sandbox goes with it), that student
 is reported as ``error``, and a new worker takes the slot; the others go on.
 
@@ -41,42 +41,16 @@ from concurrent.futures import ThreadPoolExecutor
 from . import course as course_mod
 from . import gradebook
 from . import student_build
+from .limits import DEFAULTS, Limits
 
 FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
 UID_BASE = 61000
 UIDS_PER_SLOT = 1000
 
-DEFAULT_LIMITS = {
-    "cell_timeout": 30.0,        # seconds per cell and test cell (c.Execute.timeout when configured)
-    "notebook_timeout": 300.0,   # seconds for a whole notebook
-    "memory_mb": 2048,           # RLIMIT_AS of the student's kernel
-    "nproc": 64,                 # RLIMIT_NPROC (processes and threads of the sandbox uid)
-    "fsize_mb": 64,              # largest file the student's code may write
-    "disk_mb": 256,              # size of the sandbox's scratch folder (and of its /tmp)
-    "output_limit": 20000,       # characters of output kept per cell
-    "notebook_output_limit": 2_000_000,  # characters of output kept per notebook
-    "worker_memory_mb": 3072,    # RLIMIT_AS of each trusted grading process
-}
-
-
 def job_uid(slot, job):
     """The unprivileged uid of the ``job``-th student graded by worker slot ``slot``: a different one for each
     job (slots never share one), so nothing a job's processes own is owned by the next job's."""
     return UID_BASE + slot * UIDS_PER_SLOT + job % UIDS_PER_SLOT
-
-
-def kernel_limits(options, slot, sandbox, job=0):
-    return {
-        "cell_timeout": float(options["cell_timeout"]),
-        "notebook_timeout": float(options["notebook_timeout"]),
-        "output_limit": int(options["output_limit"]),
-        "notebook_output_limit": int(options["notebook_output_limit"]),
-        "sandbox": sandbox,
-        "uid": job_uid(slot, job),
-        "disk_bytes": int(options["disk_mb"]) * 1024 * 1024,
-        "rlimits": {"as": int(options["memory_mb"]) * 1024 * 1024, "nproc": int(options["nproc"]),
-                    "fsize": int(options["fsize_mb"]) * 1024 * 1024, "nofile": 256, "core": 0},
-    }
 
 
 class WorkerSlot:
@@ -150,10 +124,10 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
 
     ``stats``: a dict that receives, per student, measurements of the grading itself (``peak_rss_mb``)."""
     coursedir, config = course_mod.load_course(root)
-    defaults = dict(DEFAULT_LIMITS)
+    defaults = DEFAULTS
     if "timeout" in config.Execute and isinstance(config.Execute.timeout, (int, float)):
-        defaults["cell_timeout"] = float(config.Execute.timeout)  # nbgrader's own per-cell limit
-    options = dict(defaults, **{k: v for k, v in limits.items() if v is not None})
+        defaults = defaults.with_options(cell_timeout=float(config.Execute.timeout))  # nbgrader's own limit
+    options: Limits = defaults.with_options(**limits)
     if sandbox:
         from .sandbox import bwrap_path
 
@@ -167,7 +141,7 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
     pool_slots, jobs_done = {}, {}
     merge_lock = threading.Lock()
     rows = {}
-    budget = options["notebook_timeout"] * len(spec["notebooks"]) + 120
+    budget = options.notebook_timeout * len(spec["notebooks"]) + 120
     work = tempfile.mkdtemp(prefix="lstmkit-grading-")
     os.chmod(work, 0o711)
     spec_json = json.loads(json.dumps(spec))
@@ -181,12 +155,12 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
             os.makedirs(os.path.join(folder, "scratch"))
             job = {"student": student, "spec": spec_json, "scratch": os.path.join(folder, "scratch"),
                    "submission_dir": coursedir.format_path(coursedir.submitted_directory, student, assignment),
-                   "limits": kernel_limits(options, slot, sandbox, jobs_done.get(slot, 0)),
+                   "limits": options.for_job(job_uid(slot, jobs_done.get(slot, 0)), sandbox).to_json(),
                    "student_build": {"root": build.root, "lib": build.lib, "kernel": build.kernel,
                                      "hidden": list(build.hidden)},
                    "result_path": os.path.join(folder, "result.json")}
             jobs_done[slot] = jobs_done.get(slot, 0) + 1
-            worker = pool_slots.setdefault(slot, WorkerSlot(work, options["worker_memory_mb"]))
+            worker = pool_slots.setdefault(slot, WorkerSlot(work, options.worker_memory_mb))
             result = worker.grade(job, os.path.join(folder, "job.json"), budget)
         finally:
             slots.put(slot)

@@ -17,7 +17,9 @@ import sys
 import nbformat
 
 from . import preflight as pf
-from .runner import answer_names, execute_notebook
+from .runner import execute_notebook
+from .trusted import answer_names
+from .limits import JobLimits
 from .student_build import StudentBuild
 
 MAX_AUTOGRADED_BYTES = 50 * 1024 * 1024  # an autograded notebook larger than this is not written
@@ -63,7 +65,7 @@ def grade(job):
     except pf.Rejected as exc:
         return dict(result, status="rejected", reason=str(exc))
     result["notes"] = notes
-    limits = job["limits"]
+    limits = JobLimits.from_json(job["limits"])
     build = StudentBuild(**job["student_build"])
     for nb_spec in spec["notebooks"]:
         name = nb_spec["name"]
