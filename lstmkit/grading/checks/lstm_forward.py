@@ -1,0 +1,195 @@
+"""Checks: chapter 2: gates and the LSTM step forward."""
+import contextlib
+import itertools
+import warnings
+
+import numpy as np
+
+from ... import cells as _cells
+from ...activations import sigmoid
+from .calling import _call
+from .compare import LSTM_GATES, _GATE_WORDS, _compare, _fmt_shape, _unpack
+from .problems import _copy, _dims, _permute_blocks, _rng, recurrent_params
+
+
+# =============================================================================================
+# Chapter 2: gates and the LSTM step forward
+# =============================================================================================
+def lstm_problem(batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64, peepholes=False):
+    """Random x (B, D), h_prev (B, H), c_prev (B, H) and LSTM parameters (gate order i, f, g, o)."""
+    rng = _rng(seed)
+    x = rng.standard_normal((batch, inputs)).astype(dtype)
+    h_prev = rng.uniform(-1, 1, (batch, hidden)).astype(dtype)
+    c_prev = rng.uniform(-2, 2, (batch, hidden)).astype(dtype)
+    return x, h_prev, c_prev, recurrent_params(4, inputs, hidden, rng, dtype, peepholes=peepholes)
+
+
+def _preactivations(x, h_prev, p, bias_hh=True):
+    a = x @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T + (p["bias_hh"] if bias_hh else 0)
+    return np.split(a, 4, axis=-1)
+
+
+def check_lstm_gates(fn, *, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
+    """fn(x (B, D), h_prev (B, H), params) -> dict with the keys 'i', 'f', 'g', 'o', each (B, H):
+    i, f, o = sigmoid of their blocks, g = tanh of its block, blocks in the order i, f, g, o.
+
+    When a gate is wrong, the message says which one and, when it can tell, why: the block it was computed
+    from, or the activation function it used.
+    """
+    x, h_prev, _, p = lstm_problem(batch, inputs, hidden, seed, dtype)
+    gates = _call(fn, "lstm_gates", x.copy(), h_prev.copy(), _copy(p))
+    if not isinstance(gates, dict):
+        raise AssertionError(f"lstm_gates should return a dict with the keys 'i', 'f', 'g', 'o', "
+                             f"found {type(gates).__name__}")
+    missing = [k for k in LSTM_GATES if k not in gates]
+    if missing:
+        raise AssertionError(f"lstm_gates: the dict has no key {missing[0]!r} (it has {sorted(gates)}); "
+                             f"expected the keys 'i', 'f', 'g', 'o'")
+    a = dict(zip(LSTM_GATES, _preactivations(x, h_prev, p)))
+    act = {"i": sigmoid, "f": sigmoid, "g": np.tanh, "o": sigmoid}
+    H = hidden
+    rows = {n: f"rows {k * H}:{(k + 1) * H}" for k, n in enumerate(LSTM_GATES)}
+    for n in LSTM_GATES:
+        expected = act[n](a[n])
+        alts = []
+        for m in LSTM_GATES:
+            for fname, f in (("sigmoid", sigmoid), ("tanh", np.tanh)):
+                if m == n and f is act[n]:
+                    continue
+                if m == n:
+                    why = f"{_GATE_WORDS[n]} needs the {'tanh' if act[n] is np.tanh else 'sigmoid'}, found the {fname}"
+                else:
+                    why = (f"{_GATE_WORDS[n]} was computed from {rows[m]} of the weights, the block of "
+                           f"{_GATE_WORDS[m]}; {n} is block {LSTM_GATES.index(n)} ({rows[n]}) in the order i, f, g, o")
+                alts.append((why, f(a[m])))
+        alts.append((f"{_GATE_WORDS[n]}: bias_hh is missing (add both bias_ih and bias_hh)",
+                     act[n](dict(zip(LSTM_GATES, _preactivations(x, h_prev, p, bias_hh=False)))[n])))
+        alts.append((f"{_GATE_WORDS[n]} does not depend on h_prev",
+                     act[n](dict(zip(LSTM_GATES, _preactivations(x, np.zeros_like(h_prev), p)))[n])))
+        _compare("lstm_gates", f"gate {n!r}", gates[n], expected, alts, _dims(B=batch, H=hidden))
+
+
+def _gate_order_alternatives(step, x, h_prev, c_prev, p, which):
+    """(explanation, output) for every other order of reading the four gate blocks."""
+    out = []
+    for order in itertools.permutations(LSTM_GATES):
+        if order == LSTM_GATES:
+            continue
+        res = step(x, h_prev, c_prev, _permute_blocks(p, order, LSTM_GATES))
+        out.append((f"the gate blocks are read in the order {', '.join(order)}; the rows of the weights come "
+                    f"in the order i, f, g, o (PyTorch's: rows 0:H input gate, H:2H forget gate, 2H:3H "
+                    f"candidate g, 3H:4H output gate)", res[which]))
+    return out
+
+
+def _lstm_ref(x, h_prev, c_prev, p, **kw):
+    h, c, _ = _cells.lstm_step_forward(x, h_prev, c_prev, p, **kw)
+    return h, c
+
+
+def check_lstm_step_forward(fn, *, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
+    """fn(x (B, D), h_prev (B, H), c_prev (B, H), params) -> (h, c), each (B, H): one LSTM step with the
+    gates i, f, g, o:  c = f * c_prev + i * g,  h = o * tanh(c)."""
+    x, h_prev, c_prev, p = lstm_problem(batch, inputs, hidden, seed, dtype)
+    out = _call(fn, "lstm_step_forward", x.copy(), h_prev.copy(), c_prev.copy(), _copy(p))
+    h, c = _unpack(out, "lstm_step_forward", ["h", "c"])
+    h_ref, c_ref = _lstm_ref(x, h_prev, c_prev, p)
+    i, f, g, o = (sigmoid(a) if k != 2 else np.tanh(a) for k, a in enumerate(_preactivations(x, h_prev, p)))
+    dims = _dims(B=batch, H=hidden)
+
+    def alts(which):
+        common = [
+            ("the previous cell state c_prev is unused (c = f * c_prev + i * g)",
+             _lstm_ref(x, h_prev, np.zeros_like(c_prev), p)[which]),
+            ("the previous hidden state h_prev is unused (it enters every gate through W_hh)",
+             _lstm_ref(x, np.zeros_like(h_prev), c_prev, p)[which]),
+            ("both initial states h_prev and c_prev are unused",
+             _lstm_ref(x, np.zeros_like(h_prev), np.zeros_like(c_prev), p)[which]),
+        ]
+        if which == 1:
+            common.append(("the candidate g uses the sigmoid; it needs the tanh", f * c_prev + i * sigmoid(
+                _preactivations(x, h_prev, p)[2])))
+            common.append(("the forget gate multiplies the new candidate and the input gate the old state: "
+                           "c = f * c_prev + i * g", i * c_prev + f * g))
+        else:
+            common.append(("the tanh of the cell state is missing: h = o * tanh(c)", o * c_ref))
+            common.append(("h uses the previous cell state: h = o * tanh(c) with the new c", o * np.tanh(c_prev)))
+        return common + _gate_order_alternatives(_lstm_ref, x, h_prev, c_prev, p, which)
+
+    _compare("lstm_step_forward", "c", c, c_ref, alts(1), dims)
+    _compare("lstm_step_forward", "h", h, h_ref, alts(0), dims)
+
+
+def lstm_sequence_problem(steps=6, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
+    """Random X (T, B, D), h0 (B, H), c0 (B, H) and LSTM parameters."""
+    rng = _rng(seed)
+    X = rng.standard_normal((steps, batch, inputs)).astype(dtype)
+    h0 = rng.uniform(-1, 1, (batch, hidden)).astype(dtype)
+    c0 = rng.uniform(-2, 2, (batch, hidden)).astype(dtype)
+    return X, h0, c0, recurrent_params(4, inputs, hidden, rng, dtype)
+
+
+def _lstm_run(X, h0, c0, p, carry_h=True, carry_c=True, step=None):
+    step = step or _lstm_ref
+    hs, h, c = [], h0, c0
+    for t in range(X.shape[0]):
+        h, c = _unpack(step(X[t], h if carry_h else h0, c if carry_c else c0, p), "lstm_step_forward", ["h", "c"])
+        hs.append(h)
+    return np.stack(hs), h, c
+
+
+def check_lstm_forward(fn, step=None, *, steps=6, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
+    """fn(X (T, B, D), h0 (B, H), c0 (B, H), params) -> (H (T, B, H), c_T (B, H)).
+
+    H[t] is the hidden state after input X[t] (h0 is not in H). The expected values come from lstmkit's
+    step. step: the learner's own ``lstm_step_forward``, used only to explain a failure: when fn's output is
+    wrong but equals the loop over the learner's step, the message says to fix the step first.
+    """
+    X, h0, c0, p = lstm_sequence_problem(steps, batch, inputs, hidden, seed, dtype)
+    out = _call(fn, "lstm_forward", X.copy(), h0.copy(), c0.copy(), _copy(p))
+    H, c_T = _unpack(out, "lstm_forward", ["H", "c_T"])
+    run = _lstm_run
+    H_ref, _, c_ref = run(X, h0, c0, p)
+    if isinstance(H, np.ndarray) and H.shape == (steps + 1, batch, hidden):
+        raise AssertionError(f"lstm_forward: H has shape {_fmt_shape(H.shape)}, expected "
+                             f"{_fmt_shape(H_ref.shape)}: H[t] is the state after input X[t]; leave h0 out")
+    z = np.zeros_like
+
+    def alts(k):
+        return [
+            ("the state is not carried from one step to the next: every step starts from (h0, c0)",
+             run(X, h0, c0, p, carry_h=False, carry_c=False)[k]),
+            ("the cell state is not carried: every step starts from c0", run(X, h0, c0, p, carry_c=False)[k]),
+            ("the hidden state is not carried: every step starts from h0", run(X, h0, c0, p, carry_h=False)[k]),
+            ("the initial states are unused: start from h0 and c0, not zeros", run(X, z(h0), z(c0), p)[k]),
+            ("the initial cell state c0 is unused", run(X, h0, z(c0), p)[k]),
+            ("the initial hidden state h0 is unused", run(X, z(h0), c0, p)[k]),
+        ]
+    with _blame_step(step, "lstm_forward", "lstm_step_forward",
+                     lambda learner: _lstm_run(X, h0, c0, p, step=learner), (H, c_T), (0, 2)):
+        _compare("lstm_forward", "H", H, H_ref, alts(0), _dims(T=steps, B=batch, H=hidden), sequence=True)
+        _compare("lstm_forward", "c_T", c_T, c_ref, alts(2), _dims(B=batch, H=hidden))
+
+
+@contextlib.contextmanager
+def _blame_step(step, name, step_name, loop, found, picks):
+    """Re-raise a failed comparison of ``name`` with a better message when the learner's results equal
+    ``loop`` run over the learner's own ``step``: the loop is right and the step is wrong. Runs the learner's
+    step only after the check has failed, so it can never turn a failure into a pass."""
+    try:
+        yield
+    except AssertionError:
+        if step is None:
+            raise
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                theirs = loop(lambda *a: _call(step, step_name, *a))
+            same = all(isinstance(f, np.ndarray) and f.shape == np.shape(theirs[k]) and
+                       np.allclose(f, theirs[k], rtol=1e-6, atol=1e-9) for f, k in zip(found, picks))
+        except Exception:  # the learner's step fails on its own: keep the original message
+            same = False
+        if not same:
+            raise
+        raise AssertionError(f"{name} runs the loop over time correctly, but over your {step_name}, which "
+                             f"is wrong: fix {step_name} first (see its test); {name} then passes too") from None

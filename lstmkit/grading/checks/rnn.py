@@ -1,0 +1,165 @@
+"""Checks: chapter 1: the simple RNN and its gradients."""
+import numpy as np
+
+from ... import cells as _cells
+from ...gradcheck import numerical_gradient as _numerical_gradient
+from .calling import _call
+from .compare import _compare, _tolerances, _unpack
+from .problems import _copy, _dims, _rng, recurrent_params
+
+
+# =============================================================================================
+# Chapter 1: the simple RNN and its gradients
+# =============================================================================================
+def _rnn_step(x, h, p, transpose_hh=True, bias_hh=True, tanh=True):
+    W_hh = p["weight_hh"].T if transpose_hh else p["weight_hh"]
+    a = x @ p["weight_ih"].T + p["bias_ih"] + h @ W_hh + (p["bias_hh"] if bias_hh else 0)
+    return np.tanh(a) if tanh else a
+
+
+def check_rnn_step_forward(fn, *, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
+    """fn(x (B, D), h_prev (B, H), params) -> h (B, H), the Elman step h = tanh(W_ih x + b_ih + W_hh h + b_hh)."""
+    rng = _rng(seed)
+    x = rng.standard_normal((batch, inputs)).astype(dtype)
+    h_prev = rng.uniform(-1, 1, (batch, hidden)).astype(dtype)
+    p = recurrent_params(1, inputs, hidden, rng, dtype)
+    (h,) = _unpack(_call(fn, "rnn_step_forward", x.copy(), h_prev.copy(), _copy(p)), "rnn_step_forward", ["h"])
+    expected, _ = _cells.rnn_step_forward(x, h_prev, p)
+    alts = [
+        ("it does not depend on h_prev: the previous state is unused (h = tanh(W_ih x + b_ih + W_hh h_prev "
+         "+ b_hh))", _rnn_step(x, np.zeros_like(h_prev), p)),
+        ("h_prev is multiplied by W_hh instead of W_hh.T (the rows of weight_hh are the new units: "
+         "use h_prev @ W_hh.T)", _rnn_step(x, h_prev, p, transpose_hh=False)),
+        ("bias_hh is missing (PyTorch's layout has two biases, bias_ih and bias_hh: add both)",
+         _rnn_step(x, h_prev, p, bias_hh=False)),
+        ("the tanh is missing", _rnn_step(x, h_prev, p, tanh=False)),
+    ]
+    _compare("rnn_step_forward", "h", h, expected, alts, _dims(B=batch, H=hidden))
+
+
+def _hidden_grads(H, W_hh, dh_last, use_dtanh=True, transpose=False, shift=0):
+    """dL/dH[t] for t = 0..T-1 when L = sum(dh_last * H[-1]) and H[t] = tanh(... + H[t-1] @ W_hh.T)."""
+    T = H.shape[0]
+    W = W_hh.T if transpose else W_hh
+    g = [None] * T
+    g[T - 1] = dh_last
+    for t in range(T - 1, 0, -1):
+        k = min(max(t - shift, 0), T - 1)
+        local = (1 - H[k] ** 2) if use_dtanh else 1.0
+        g[t - 1] = (g[t] * local) @ W
+    return np.stack(g)
+
+
+def _norms(G):
+    return np.sqrt((G.astype(np.float64) ** 2).sum(axis=(1, 2))).astype(G.dtype)
+
+
+def _rnn_sequence(X, h0, p):
+    hs, h = [], h0
+    for t in range(X.shape[0]):
+        h = _rnn_step(X[t], h, p)
+        hs.append(h)
+    return np.stack(hs)
+
+
+def check_hidden_gradient_norms(fn, *, steps=8, batch=3, inputs=4, hidden=5, seed=0, scale=0.6,
+                                dtype=np.float64, finite_differences=False):
+    """fn(H (T, B, H), W_hh (H, H), dh_last (B, H)) -> norms (T,): norms[t] = ||dL/dH[t]|| (over the batch and
+    the units) for the loss L = sum(dh_last * H[T-1]) of a tanh RNN whose hidden states are H.
+
+    finite_differences: also compare with norms of numerical gradients (each H[t] perturbed and the network
+    run forward from there), an independent check of the reference.
+    """
+    rng = _rng(seed)
+    X = rng.standard_normal((steps, batch, inputs))
+    p = recurrent_params(1, inputs, hidden, rng, scale=scale)
+    h0 = rng.uniform(-1, 1, (batch, hidden))
+    H = _rnn_sequence(X, h0, p)
+    dh_last = rng.standard_normal((batch, hidden))
+    H, dh_last, W = H.astype(dtype), dh_last.astype(dtype), p["weight_hh"].astype(dtype)
+    (norms,) = _unpack(_call(fn, "hidden_gradient_norms", H.copy(), W.copy(), dh_last.copy()),
+                       "hidden_gradient_norms", ["norms"])
+    expected = _norms(_hidden_grads(H, W, dh_last))
+    if finite_differences:
+        # L as a function of H[t]: run the remaining steps from H[t] (float64).
+        H64, W64 = H.astype(np.float64), W.astype(np.float64)
+        p64 = dict(p, weight_hh=W64)
+        numeric = np.zeros(steps)
+        for t in range(steps):
+            h_t = H64[t].copy()
+
+            def loss():
+                h = h_t
+                for s in range(t + 1, steps):
+                    h = _rnn_step(X[s], h, p64)
+                return float((dh_last.astype(np.float64) * h).sum())
+            numeric[t] = np.linalg.norm(_numerical_gradient(loss, h_t))
+        rtol, atol = _tolerances(dtype)
+        if not np.allclose(expected, numeric, rtol=max(rtol, 1e-5), atol=1e-7):  # pragma: no cover
+            raise AssertionError("internal check failed: reference norms disagree with finite differences")
+        expected = numeric.astype(dtype)
+    if isinstance(norms, (list, tuple)):
+        norms = np.asarray(norms)
+    alts = [
+        ("the tanh derivative (1 - H[t]**2) is missing from each step back",
+         _norms(_hidden_grads(H, W, dh_last, use_dtanh=False))),
+        ("the gradient is multiplied by W_hh.T; going back through h_t = tanh(... + h_{t-1} @ W_hh.T) "
+         "multiplies by W_hh: dh_{t-1} = (dh_t * (1 - h_t**2)) @ W_hh",
+         _norms(_hidden_grads(H, W, dh_last, transpose=True))),
+        ("the tanh derivative is taken at the wrong step: going from t to t-1 uses 1 - H[t]**2, the state the "
+         "step produced", _norms(_hidden_grads(H, W, dh_last, shift=1))),
+        ("the norms come in reverse order: norms[t] belongs to H[t], so norms[-1] = ||dh_last||",
+         _norms(_hidden_grads(H, W, dh_last))[::-1]),
+    ]
+    _compare("hidden_gradient_norms", "norms", norms, expected, alts, _dims(T=steps), sequence=True,
+             backward=True)
+
+
+def check_clip_by_global_norm(fn, *, seed=0, max_norm=1.0, sizes=((4, 3), (4, 4), (4,), (4,)),
+                              dtype=np.float64):
+    """fn(grads: dict name -> array, max_norm) -> (clipped: dict, total_norm: float).
+
+    Pascanu et al. (2013): if the global norm ||g|| = sqrt(sum of squares over every array) exceeds max_norm,
+    every array is scaled by max_norm / ||g||; otherwise nothing changes. total_norm is ||g|| before
+    clipping. The arrays passed in must not be modified. Tries one gradient above and one below max_norm.
+    """
+    rng = _rng(seed)
+    names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh", "peep_i", "peep_o"][:len(sizes)]
+    for factor in (7.0, 0.4):
+        grads = {k: rng.standard_normal(s).astype(dtype) for k, s in zip(names, sizes)}
+        total = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads.values())))
+        # bring the norm to factor * max_norm, unevenly spread over the arrays
+        grads = {k: (g * factor * max_norm / total).astype(dtype) for k, g in grads.items()}
+        total = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads.values())))
+        before = _copy(grads)
+        out = _call(fn, "clip_by_global_norm", grads, max_norm)
+        clipped, norm = _unpack(out, "clip_by_global_norm", ["clipped", "total_norm"])
+        for k in grads:
+            if not np.array_equal(grads[k], before[k]):
+                raise AssertionError(f"clip_by_global_norm changed the array grads[{k!r}] that was passed in: "
+                                     f"return new arrays (e.g. g * scale) and leave the inputs alone")
+        if not isinstance(clipped, dict) or set(clipped) != set(grads):
+            raise AssertionError(f"clip_by_global_norm: clipped should be a dict with the keys {sorted(grads)}, "
+                                 f"found {sorted(clipped) if isinstance(clipped, dict) else type(clipped).__name__}")
+        if not np.ndim(norm) == 0 or not np.isclose(float(norm), total, rtol=1e-5):
+            hint = ""
+            if np.ndim(norm) == 0 and np.isclose(float(norm), total ** 2, rtol=1e-5):
+                hint = ": that is the sum of squares, take its square root"
+            elif np.ndim(norm) == 0 and np.isclose(float(norm), min(total, max_norm), rtol=1e-5) and total > max_norm:
+                hint = ": return the norm before clipping"
+            raise AssertionError(f"clip_by_global_norm: total_norm is {norm!r}, expected {total:.6g} (the "
+                                 f"global norm before clipping){hint}")
+        scale = max_norm / total if total > max_norm else 1.0
+        for k in names:
+            expected = (before[k] * scale).astype(dtype)
+            per_tensor = before[k] * min(1.0, max_norm / max(float(np.linalg.norm(before[k])), 1e-30))
+            alts = [
+                ("each array was clipped by its own norm; clip by the global norm of all arrays together, "
+                 "so that the direction of the whole gradient is kept", per_tensor),
+                ("the entries were clipped one by one (np.clip); scale the whole gradient instead",
+                 np.clip(before[k], -max_norm, max_norm)),
+                ("the gradient was rescaled although its norm is below max_norm: clip only when "
+                 "||g|| > max_norm", before[k] * max_norm / total),
+            ]
+            _compare("clip_by_global_norm", f"clipped[{k!r}] (global norm {total:.3g}, max_norm {max_norm})",
+                     clipped[k], expected, alts)
