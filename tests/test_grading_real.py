@@ -35,6 +35,46 @@ def mistakes(assignment):
 
 CASES = [(a, m) for a in ASSIGNMENTS for m in sorted(mistakes(a))]
 
+# Hostile answers that reach for a working reference inside the sandbox. Under the plain nbgrader path (where
+# the learner's code runs next to the full library) these cannot be stopped, so they are graded here only.
+# Each loses exactly the listed cells: the reference is simply not there.
+CLONE = """
+import types
+import lstmkit.cells as _c
+_ref = types.FunctionType(_c.lstm_step_forward.__code__, _c.lstm_step_forward.__globals__)
+def lstm_step_forward(x, h_prev, c_prev, params):
+    h, c, _ = _ref(x, h_prev, c_prev, params)
+    return h, c
+"""
+PRIVATE_HELPER = """
+from lstmkit.grading.checks import lstm_forward as _lf
+def lstm_step_forward(x, h_prev, c_prev, params):
+    return _lf._lstm_ref(x, h_prev, c_prev, params)
+"""
+SECOND_COPY = """
+import glob, importlib.util, sys
+_roots = [p for p in sys.path if p] + ['/opt', '/work', '/root', '/home', '/srv', '/tmp', '/seed', '/scratch']
+_paths = sorted({p for root in _roots for p in glob.glob(root + '/**/lstmkit/cells.py', recursive=True)})
+def _load(path):
+    spec = importlib.util.spec_from_file_location('copy_of_cells', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+def lstm_step_forward(x, h_prev, c_prev, params):
+    for path in _paths:
+        try:
+            h, c, _ = _load(path).lstm_step_forward(x, h_prev, c_prev, params)
+            return h, c
+        except Exception:
+            pass
+    raise NotImplementedError(f'no working copy among {_paths}')
+"""
+STEP_CELLS = ["test_lstm_step_forward", "test_lstm_step_forward_hidden", "test_lstm_forward",
+              "test_lstm_forward_hidden"]
+HOSTILE = {"gates": {"hostile_code_clone": ({"lstm_step_forward": CLONE}, STEP_CELLS),
+                     "hostile_private_helper": ({"lstm_step_forward": PRIVATE_HELPER}, STEP_CELLS),
+                     "hostile_second_copy": ({"lstm_step_forward": SECOND_COPY}, STEP_CELLS)}}
+
 
 def strip_markers(source):
     return "\n".join(line for line in source.splitlines()
@@ -70,6 +110,8 @@ def graded(tmp_path_factory):
         students = {"solution": answers_filled(release, source), "untouched": release}
         for mistake, spec in mistakes(assignment).items():
             students[mistake] = answers_filled(release, source, spec["cells"])
+        for hostile, (cells, _) in HOSTILE.get(assignment, {}).items():
+            students[hostile] = answers_filled(release, source, cells)
         for student, nb in students.items():
             folder = os.path.join(course, "submitted", student, assignment)
             os.makedirs(folder)
@@ -120,3 +162,16 @@ def test_known_mistake_loses_exactly_its_cells(graded, assignment, mistake):
     shown = " ".join(str(o.get("evalue", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     if spec.get("message"):
         assert spec["message"] in shown
+
+
+HOSTILE_CASES = [(a, name) for a in ASSIGNMENTS for name in sorted(HOSTILE.get(a, {}))]
+
+
+@pytest.mark.parametrize("assignment,name", HOSTILE_CASES, ids=[f"{a}-{n}" for a, n in HOSTILE_CASES])
+def test_hostile_answer_finds_no_reference(graded, assignment, name):
+    course, results = graded
+    assert results[assignment][name]["status"] == "needs_manual", results[assignment][name]["reason"]
+    grades = cell_grades(course, assignment, name)
+    lost = {cell for cell, (score, top) in grades.items() if score != top}
+    assert lost == set(HOSTILE[assignment][name][1])
+    assert all(grades[cell][0] == 0 for cell in lost)

@@ -412,6 +412,11 @@ WIRE_FORGERY = KERNEL + FORGED + (
     "    return _send(fd, header, blobs)\n"
     "W.write_frame = _forged_send\n"
     "print('forging names replies through wire.write_frame')")
+# Only the test cells' comparison helper, replaced by one that accepts anything: the smallest forgery, and the
+# one that gave full marks to zero answers when the grader took every key of the reply.
+FORGED_HELPER_ONLY = ("def _noop(*a, **k):\n    return None\n"
+                      "FORGED = {'assert_close': _noop}\n")
+WIRE_FORGERY_HELPER_ONLY = WIRE_FORGERY.replace(FORGED, FORGED_HELPER_ONLY)
 NAMES_FORGERY = KERNEL + FORGED + (
     "_names = KG['names']\n"
     "def _forged_names(shell, request):\n"
@@ -523,6 +528,9 @@ CASES += [
     Case("tamper_names_injection_blank", "tamper", blank_then(insert_after("setup", NAMES_FORGERY)),
          "graded", ALL_TESTS, output="forging names replies through the kernel"),
     Case("tamper_names_injection_wire_blank", "tamper", blank_then(insert_after("setup", WIRE_FORGERY)),
+         "graded", ALL_TESTS, output="forging names replies through wire.write_frame"),
+    Case("tamper_names_injection_helper_only", "tamper",
+         then(answers(**ZERO), insert_after("setup", WIRE_FORGERY_HELPER_ONLY)),
          "graded", ALL_TESTS, output="forging names replies through wire.write_frame"),
     # --- 2. reaching a reference implementation or the grader's code from the sandbox ------------------
     Case("tamper_import_torch", "tamper",

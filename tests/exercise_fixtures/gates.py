@@ -43,4 +43,14 @@ def lstm_forward(X, h0, c0, params):
 '''},
         loses=["test_lstm_forward", "test_lstm_forward_hidden"],
         message="lstmkit's own version of this exercise"),
+    # A degenerate step and a loop over it: the loop is judged against lstmkit's step, so neither earns a point
+    # (when the expected values came from the learner's own step, this pair passed the loop's tests).
+    "degenerate_step_and_loop": dict(
+        cells={"lstm_step_forward": '''
+def lstm_step_forward(x, h_prev, c_prev, params):
+    return np.zeros_like(h_prev), np.zeros_like(c_prev)
+'''},
+        loses=["test_lstm_forward", "test_lstm_forward_hidden", "test_lstm_step_forward",
+               "test_lstm_step_forward_hidden"],  # the first visible one carries the message
+        message="runs the loop over time correctly, but over your lstm_step_forward"),
 }
