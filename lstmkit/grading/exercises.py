@@ -47,9 +47,11 @@ class Assignment:
 RNN = ("lstmkit.cells.rnn_step_forward", "lstmkit.cells.rnn_step_backward", "lstmkit.layers.RNN",
        "lstmkit.train", "lstmkit.reber")
 LSTM_FORWARD = ("lstmkit.cells.lstm_step_forward", "lstmkit.cells.lstm_step_backward", "lstmkit.layers.LSTM",
-                "lstmkit.train", "lstmkit.reber")
+                "lstmkit._fused_lstm", "lstmkit.train", "lstmkit.reber")
 LSTM_BACKWARD = ("lstmkit.cells.lstm_step_backward", "lstmkit.layers.LSTM.backward",
-                 "lstmkit.layers.LSTM._multipliers", "lstmkit.layers.Recurrent._finish_backward",
+                 "lstmkit._fused_lstm.backward", "lstmkit._fused_lstm.factors", "lstmkit._fused_lstm._step_back",
+                 "lstmkit._fused_lstm.param_grads", "lstmkit._fused_lstm.input_grads",
+                 "lstmkit.layers.Recurrent._finish_backward",
                  "lstmkit.layers.RNN", "lstmkit.layers.GRU", "lstmkit.train", "lstmkit.reber")
 GRU = ("lstmkit.cells.gru_step_forward", "lstmkit.cells.gru_step_backward", "lstmkit.layers.GRU",
        "lstmkit.train", "lstmkit.reber")

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from .exercises import MESSAGE, hidden_for
 
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the real lstmkit/
-KEEP = ("__init__", "activations", "cells", "dense", "gradcheck", "init", "layers", "losses", "optim",
-        "reber", "train", "validation")
+KEEP = ("__init__", "_fused_lstm", "activations", "cells", "dense", "gradcheck", "init", "layers", "losses",
+        "optim", "reber", "train", "validation")
 KERNEL_FILES = ("student_kernel.py", "wire.py")
 
 PREAMBLE = f'''
