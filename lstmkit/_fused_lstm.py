@@ -250,9 +250,9 @@ def _step_back(t, k, f, dH_t, da, carry, W_hhT, layout, peeps, mask):
         carry.dc = carry.dc + carry_c
 
 
-def backward(params, layout, buf, dH, dh_T, dc_T, cut):
+def backward(params, layout, buf, dH, dh_T, dc_T, cuts=()):
     """dH (T, B, H), dh_T and dc_T (B, H) -> dpre (G*H, T, B), the pre-activation gradients of every step,
-    and (dh_0, dc_0) each (B, H). cut(t) is true where truncated BPTT stops the gradient into step t - 1.
+    and (dh_0, dc_0) each (B, H). cuts: the steps t where truncated BPTT stops the gradient into step t - 1.
 
     The factors are computed for blocks of steps small enough to stay in the CPU cache, then the loop runs
     back through the block's steps.
@@ -272,7 +272,7 @@ def backward(params, layout, buf, dH, dh_T, dc_T, cut):
         for t in reversed(range(t0, t1)):
             _step_back(t, t - t0, f, dHf[t], dpre[:, t].reshape(G, H, B), carry, W_hhT, layout, peeps,
                        buf.mask)
-            if cut(t):
+            if t in cuts:
                 carry.dh, carry.dc = np.zeros_like(carry.dh), np.zeros_like(carry.dc)
     return dpre, (carry.dh.T.copy(), carry.dc.T.copy())
 

@@ -304,8 +304,8 @@ class LSTM(Recurrent):
         """
         T, B, (dh_T, dc_T) = self._check_backward(dH, d_state, truncate)
         buf = self._cache["buffers"]
-        dA, d_state0 = _fused_lstm.backward(self.params, self._layout, buf, dH, dh_T, dc_T,
-                                            lambda t: self._cut(t, truncate))
+        cuts = {t for t in range(T) if self._cut(t, truncate)} if truncate is not None else ()
+        dA, d_state0 = _fused_lstm.backward(self.params, self._layout, buf, dH, dh_T, dc_T, cuts)
         dW, d_peep = _fused_lstm.param_grads(self._layout, buf, dA, T)
         self._store_stacked_grads(dW)
         for name, value in d_peep.items():
