@@ -23,8 +23,3 @@ def dsigmoid(s):
 def dtanh(t):
     """Derivative of tanh given its output t = tanh(x): 1 - t**2."""
     return 1 - t * t
-
-
-def relu(x):
-    """max(x, 0), elementwise."""
-    return np.maximum(x, 0)

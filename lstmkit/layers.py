@@ -15,14 +15,18 @@ Every layer follows one contract:
 - ``layer.activations`` holds, after a forward pass, every gate's activation (T, B, H) under its gate name
   and the states 'h' (and 'c'), each (T, B, H).
 
-The loops here compute the same numbers as the step functions of :mod:`lstmkit.cells`, but faster: the gates
-of one step are one matrix product, and the parameter gradients are summed over time in one product after the
-backward loop. RNN and GRU also project the inputs of all time steps in one product. The LSTM's loop works
-feature-major, on (features, B) blocks, so that each gate is one contiguous block of memory; its results
-are returned time-major like every other layer's.
+The loops compute the same numbers as the step functions of :mod:`lstmkit.cells`, but faster: the gates of
+one step are one matrix product, and the parameter gradients are summed over time in one product after the
+backward loop. RNN and GRU also project the inputs of all time steps in one product. The LSTM's loop is in
+:mod:`lstmkit._fused_lstm`: it works feature-major, on (features, B) blocks, so that each gate is one
+contiguous block of memory; its results are returned time-major like every other layer's.
+
+Names in this module are time-major: Hs (T+1, B, H) the hidden states with Hs[0] = h_0, dA (T, B, G*H) the
+pre-activation gradients, Acts (T, B, G*H) gate activations; G is always a number of gate blocks.
 """
 import numpy as np
 
+from . import _fused_lstm
 from .activations import sigmoid
 from .cells import lstm_gate_names
 from .init import orthogonal, xavier_uniform
@@ -128,11 +132,7 @@ class Recurrent:
         g = self.grads
         if dA_h is dA_x:
             Z = np.concatenate([X.reshape(-1, D), Hprev.reshape(-1, H), np.ones((len(dAx), 1), X.dtype)], axis=1)
-            dW = dAx.T @ Z
-            g["weight_ih"][...] = dW[:, :D]
-            g["weight_hh"][...] = dW[:, D:D + H]
-            g["bias_ih"][...] = dW[:, -1]
-            g["bias_hh"][...] = dW[:, -1]
+            self._store_stacked_grads(dAx.T @ Z)
         else:
             dAh = dA_h.reshape(-1, GH)
             np.matmul(dAx.T, X.reshape(-1, D), out=g["weight_ih"])
@@ -140,6 +140,15 @@ class Recurrent:
             dAx.sum(0, out=g["bias_ih"])
             dAh.sum(0, out=g["bias_hh"])
         return (dAx @ self.params["weight_ih"]).reshape(X.shape)
+
+    def _store_stacked_grads(self, dW):
+        """Split dW (G*H, D+H+1), the gradient of the stacked weights [W_ih | W_hh | b], into self.grads
+        (both biases get the gradient of their sum)."""
+        D, H, g = self.input_size, self.hidden_size, self.grads
+        g["weight_ih"][...] = dW[:, :D]
+        g["weight_hh"][...] = dW[:, D:D + H]
+        g["bias_ih"][...] = dW[:, -1]
+        g["bias_hh"][...] = dW[:, -1]
 
     # ---------------------------------------------------------------- PyTorch interoperability
     def load_torch_state_dict(self, sd):
@@ -254,7 +263,7 @@ class LSTM(Recurrent):
         self.forget_bias = float(forget_bias)
         self.gates = lstm_gate_names(self.forget_gate, self.coupled)
         super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
-        self._mul, self._sig_rows = self._gate_scale()
+        self._layout = _fused_lstm.Layout(self.gates, self.hidden_size, self.coupled, self.peepholes)
 
     def _extra_params(self, rng):
         if "f" in self.gates:
@@ -273,194 +282,35 @@ class LSTM(Recurrent):
             raise ValueError("load_torch_state_dict: torch.nn.LSTM is the standard cell; expected "
                              "forget_gate=True, peepholes=False, coupled=False, got " + self._options_repr()[2:])
 
-    def _gate_scale(self):
-        """Row factors that let one tanh compute every gate of a step.
-
-        sigmoid(x) = (1 + tanh(x / 2)) / 2. The rows of the sigmoid gates (i, f, o) are multiplied by 1/2
-        before the step's single tanh, whose output is then halved and shifted by 1/2 in those rows; the
-        candidate g keeps factor 1. Returns mul (G*H,) and the row ranges of the sigmoid gates, as slices.
-        """
-        H = self.hidden_size
-        mul = np.full(len(self.gates) * H, 0.5, self.dtype)
-        sg = self._block("g")
-        mul[sg] = 1
-        sigmoid_rows = [s for s in (slice(0, sg.start), slice(sg.stop, None)) if s.start != s.stop]
-        return mul, sigmoid_rows
-
     def forward(self, X, state=None, mask=None):
         """X (T, B, D), state (h0, c0) each (B, H) or None, mask (T, B) bool or None
-        -> H (T, B, H), (h_T, c_T).
-
-        Inside the loop every quantity of a step is held feature-major, as a (features, B) block: then each
-        gate is one contiguous (H, B) block, and a step is one matrix product of the weights
-        [W_ih | W_hh | b] (G*H, D+H+1) with the column block z_t = [x_t; h_{t-1}; 1] (D+H+1, B).
-        """
+        -> H (T, B, H), (h_T, c_T). The loop is :func:`lstmkit._fused_lstm.forward` (feature-major)."""
         T, B, (h0, c0) = self._check_forward(X, state, mask)
-        p, D, H = self.params, self.input_size, self.hidden_size
-        mul, sig_rows = self._mul, self._sig_rows
-        GH = len(self.gates) * H
-        W = np.concatenate([p["weight_ih"], p["weight_hh"], (p["bias_ih"] + p["bias_hh"])[:, None]], axis=1)
-        W *= mul[:, None]                                 # (G*H, D+H+1), sigmoid rows halved
-        Z = np.empty((D + H + 1, T + 1, B), self.dtype)   # Z[:, t] = z_t; Z[D:D+H, t] = h_{t-1}
-        np.copyto(Z[:D, :T], X.transpose(2, 0, 1))
-        Z[D:D + H, 0] = h0.T
-        Z[-1] = 1
-        Hs = Z[D:D + H]                                   # (H, T+1, B): Hs[:, t] = h_{t-1}
-        A = np.empty((T, GH, B), self.dtype)              # gate activations, rows in the weights' order
-        Cs = np.empty((T + 1, H, B), self.dtype)          # Cs[t] = c_{t-1}
-        TC = np.empty((T, H, B), self.dtype)              # tanh(c_t)
-        Cs[0] = c0.T
-        peep, coupled, has_f = self.peepholes, self.coupled, "f" in self.gates
-        nif = 2 if has_f else 1                           # i (and f) are the first blocks
-        s_if, sg, so = slice(0, nif * H), self._block("g"), self._block("o")
-        if peep:                                          # halved, like the rows they are added to
-            pp_if = 0.5 * np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H, 1)
-            pp_o = 0.5 * p["peep_o"][:, None]
-        tmp = np.empty((H, B), self.dtype)
-        for t in range(T):
-            a, c_prev, c = A[t], Cs[t], Cs[t + 1]
-            np.matmul(W, Z[:, t], out=a)
-            if peep:                                      # i and f see c_{t-1}; o waits for c_t
-                a[s_if].reshape(nif, H, B)[...] += pp_if * c_prev
-                np.tanh(a[:so.start], out=a[:so.start])
-                a[s_if] *= 0.5
-                a[s_if] += 0.5
-            else:
-                np.tanh(a, out=a)
-                for s in sig_rows:
-                    a[s] *= 0.5
-                    a[s] += 0.5
-            i, g = a[:H], a[sg]
-            if coupled:                                   # c = (1 - i) c_prev + i g = c_prev + i (g - c_prev)
-                np.subtract(g, c_prev, out=c)
-                c *= i
-                c += c_prev
-            else:
-                np.multiply(i, g, out=c)
-                if has_f:
-                    np.multiply(a[H:2 * H], c_prev, out=tmp)
-                    c += tmp
-                else:                                     # the 1997 cell: no forget gate
-                    c += c_prev
-            if mask is not None:
-                np.copyto(c, c_prev, where=~mask[t])
-            o = a[so]
-            if peep:
-                o += pp_o * c
-                np.tanh(o, out=o)
-                o *= 0.5
-                o += 0.5
-            np.tanh(c, out=TC[t])
-            np.multiply(o, TC[t], out=Hs[:, t + 1])
-            if mask is not None:
-                np.copyto(Hs[:, t + 1], Hs[:, t], where=~mask[t])
-        out = Hs[:, 1:].transpose(1, 2, 0)                # (T, B, H)
-        out = out.copy() if mask is None else out * mask[..., None]     # never a view of the cache
-        self._cache = dict(T=T, B=B, Z=Z, A=A, Cs=Cs, TC=TC, mask=mask)
-        self.activations = {n: A[:, self._block(n)].transpose(0, 2, 1) for n in self.gates}
-        if coupled:
-            self.activations["f"] = 1 - self.activations["i"]
-        self.activations.update(c=Cs[1:].transpose(0, 2, 1), h=Hs[:, 1:].transpose(1, 2, 0))
-        return out, (Hs[:, T].T.copy(), Cs[T].T.copy())
-
-    def _multipliers(self, A4, C_prev, TC):
-        """Per-step factors of the backward pass for a block of k steps; A4 is (k, G, H, B), gate order as
-        the weights; C_prev and TC are (k, H, B).
-
-        Returns M (k, G, H, B): the i, f and g slots multiply dL/dc_t, the o slot multiplies dL/dh_t;
-        OT (k, H, B) = o (1 - tanh(c)^2), which turns dL/dh_t into a part of dL/dc_t; F (k, H, B) or None,
-        the factor from dL/dc_t to dL/dc_{t-1} (f, or 1 - i when coupled, None for the 1997 cell).
-        """
-        kg, ko = self.gates.index("g"), self.gates.index("o")
-        I, O, Gc = A4[:, 0], A4[:, ko], A4[:, kg]
-        M = np.empty_like(A4)
-        np.subtract(1, A4[:, :kg], out=M[:, :kg])         # s (1 - s) in the sigmoid slots (i, f)
-        M[:, :kg] *= A4[:, :kg]
-        np.subtract(1, O, out=M[:, ko])                   # ... and o
-        M[:, ko] *= O
+        buf = _fused_lstm.forward(self.params, self._layout, X, h0, c0, mask)
+        h_all = buf.h[:, 1:].transpose(1, 2, 0)           # (T, B, H), a view of the buffers
+        out = h_all.copy() if mask is None else h_all * mask[..., None]   # never a view of the cache
+        self._cache = dict(T=T, B=B, buffers=buf)
+        self.activations = {n: buf.act[:, self._block(n)].transpose(0, 2, 1) for n in self.gates}
         if self.coupled:
-            M[:, 0] *= Gc - C_prev
-        else:
-            M[:, 0] *= Gc
-        if "f" in self.gates:
-            M[:, 1] *= C_prev
-        M[:, ko] *= TC
-        Mg = M[:, kg]
-        np.multiply(Gc, Gc, out=Mg)                       # (1 - g^2) i
-        np.subtract(1, Mg, out=Mg)
-        Mg *= I
-        OT = TC * TC
-        np.subtract(1, OT, out=OT)
-        OT *= O
-        F = A4[:, 1] if "f" in self.gates else (1 - I if self.coupled else None)
-        return M, OT, F
+            self.activations["f"] = 1 - self.activations["i"]
+        self.activations.update(c=buf.c[1:].transpose(0, 2, 1), h=h_all)
+        return out, (buf.h[:, T].T.copy(), buf.c[T].T.copy())
 
     def backward(self, dH, d_state=None, truncate=None):
         """dH (T, B, H), d_state (dh_T, dc_T) or None -> dX (T, B, D), (dh_0, dc_0); fills self.grads.
 
-        What does not depend on the incoming gradient is computed for several steps at once first
-        (:meth:`_multipliers`): with K = dL/dc_t, the pre-activation gradients are da_i = K g s_i',
-        da_f = K c_{t-1} s_f', da_g = K i (1 - g^2) and da_o = dL/dh_t tanh(c_t) s_o', where s' = s (1 - s).
-        The loop runs feature-major like the forward pass; dA is stored (G*H, T, B), so that the parameter
-        gradients are one matrix product with the stored column blocks z_t.
+        The loop is :func:`lstmkit._fused_lstm.backward`; it returns the pre-activation gradients of every
+        step, from which the parameter gradients are one matrix product.
         """
-        T, B, (dh_next, dc_next) = self._check_backward(dH, d_state, truncate)
-        cache, p, D, H = self._cache, self.params, self.input_size, self.hidden_size
-        Z, A, Cs, TC, mask = (cache[k] for k in ("Z", "A", "Cs", "TC", "mask"))
-        G = len(self.gates)
-        ko = self.gates.index("o")                        # the last block
-        peep, nif = self.peepholes, (2 if "f" in self.gates else 1)
-        A4 = A.reshape(T, G, H, B)
-        W_hhT = np.ascontiguousarray(p["weight_hh"].T)    # (H, G*H)
-        dHT = np.ascontiguousarray(dH.transpose(0, 2, 1))  # (T, H, B)
-        dh_next, dc_next = np.ascontiguousarray(dh_next.T), np.ascontiguousarray(dc_next.T)
-        if peep:
-            pp_o = p["peep_o"][:, None]
-            pp_if = np.concatenate([p["peep_" + n] for n in self.gates[:nif]]).reshape(nif, H, 1)
-        dA = np.empty((G * H, T, B), self.dtype)
-        dh_buf, dc_buf, dc_next_buf = (np.empty((H, B), self.dtype) for _ in range(3))
-        # the multipliers are computed for blocks of steps small enough to stay in the CPU cache
-        block = max(1, min(T, (1 << 20) // (B * G * H * A.itemsize)))
-        for t1 in range(T, 0, -block):
-            t0 = max(0, t1 - block)
-            M, OT, F = self._multipliers(A4[t0:t1], Cs[t0:t1], TC[t0:t1])
-            for t in reversed(range(t0, t1)):
-                k, da = t - t0, dA[:, t].reshape(G, H, B)
-                dh = np.add(dHT[t], dh_next, out=dh_buf)
-                if mask is not None:                      # a masked step passes the state gradient through
-                    m = mask[t]
-                    carry_h, carry_c = np.where(m, 0, dh_next), np.where(m, 0, dc_next)
-                    dh *= m
-                    dc_next = dc_next * m
-                dc = np.multiply(dh, OT[k], out=dc_buf)
-                dc += dc_next
-                if peep:                                  # o also sees the new c
-                    dc += dh * M[k, ko] * pp_o
-                np.multiply(M[k, :ko], dc, out=da[:ko])
-                np.multiply(dh, M[k, ko], out=da[ko])
-                dc_next = dc.copy() if F is None else np.multiply(dc, F[k], out=dc_next_buf)
-                if peep:
-                    dc_next = dc_next + (da[:nif] * pp_if).sum(0)
-                dh_next = W_hhT @ dA[:, t]
-                if mask is not None:
-                    dh_next += carry_h
-                    dc_next = dc_next + carry_c
-                if self._cut(t, truncate):
-                    dh_next, dc_next = np.zeros_like(dh_next), np.zeros_like(dc_next)
-        dA2 = dA.reshape(G * H, T * B)
-        dW = dA2 @ Z[:, :T].reshape(D + H + 1, T * B).T   # (G*H, D+H+1)
-        g_ = self.grads
-        g_["weight_ih"][...] = dW[:, :D]
-        g_["weight_hh"][...] = dW[:, D:D + H]
-        g_["bias_ih"][...] = dW[:, -1]
-        g_["bias_hh"][...] = dW[:, -1]
-        if peep:
-            dA3 = dA.reshape(G, H, T, B)
-            g_["peep_o"][...] = np.einsum("htb,thb->h", dA3[ko], Cs[1:])
-            for k, n in enumerate(self.gates[:nif]):
-                g_["peep_" + n][...] = np.einsum("htb,thb->h", dA3[k], Cs[:-1])
-        dX = np.ascontiguousarray((p["weight_ih"].T @ dA2).reshape(D, T, B).transpose(1, 2, 0))
-        return dX, (dh_next.T.copy(), dc_next.T.copy())
+        T, B, (dh_T, dc_T) = self._check_backward(dH, d_state, truncate)
+        buf = self._cache["buffers"]
+        cuts = {t for t in range(T) if self._cut(t, truncate)} if truncate is not None else ()
+        dA, d_state0 = _fused_lstm.backward(self.params, self._layout, buf, dH, dh_T, dc_T, cuts)
+        dW, d_peep = _fused_lstm.param_grads(self._layout, buf, dA, T)
+        self._store_stacked_grads(dW)
+        for name, value in d_peep.items():
+            self.grads[name][...] = value
+        return _fused_lstm.input_grads(self.params, dA), d_state0
 
 
 class GRU(Recurrent):
@@ -495,12 +345,12 @@ class GRU(Recurrent):
         AX += p["bias_ih"]
         Hs = np.empty((T + 1, B, H), self.dtype)
         Hs[0] = h0
-        G = np.empty((T, B, 3 * H), self.dtype)         # activations r, z, n
+        Acts = np.empty((T, B, 3 * H), self.dtype)      # activations r, z, n
         HN = np.empty((T, B, H), self.dtype)            # reset_after: W_hn h + b_hn; else: r * h_prev
         W_hh, b_hh = p["weight_hh"], p["bias_hh"]
         W_rzT, W_nT = W_hh[:2 * H].T, W_hh[2 * H:].T
         for t in range(T):
-            h_prev, g = Hs[t], G[t]
+            h_prev, g = Hs[t], Acts[t]
             if self.reset_after:
                 ah = h_prev @ W_hh.T
                 ah += b_hh
@@ -525,8 +375,8 @@ class GRU(Recurrent):
             if mask is not None:
                 np.copyto(h, h_prev, where=~mask[t][:, None])
         out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
-        self._cache = dict(T=T, B=B, X=X, G=G, HN=HN, Hs=Hs, mask=mask)
-        self.activations = {n: G[..., self._block(n)] for n in self.gates}
+        self._cache = dict(T=T, B=B, X=X, Acts=Acts, HN=HN, Hs=Hs, mask=mask)
+        self.activations = {n: Acts[..., self._block(n)] for n in self.gates}
         self.activations["h"] = Hs[1:]
         return (out.copy() if mask is None else out), Hs[T].copy()
 
@@ -534,12 +384,12 @@ class GRU(Recurrent):
         """dH (T, B, H), d_state dh_T (B, H) or None -> dX (T, B, D), dh_0 (B, H); fills self.grads."""
         T, B, (dh_next,) = self._check_backward(dH, d_state, truncate)
         c, p, H = self._cache, self.params, self.hidden_size
-        G, HN, Hs, mask = c["G"], c["HN"], c["Hs"], c["mask"]
+        Acts, HN, Hs, mask = c["Acts"], c["HN"], c["Hs"], c["mask"]
         W_hh = p["weight_hh"]
         dAX = np.empty((T, B, 3 * H), self.dtype)
         dAH = np.empty((T, B, 3 * H), self.dtype) if self.reset_after else dAX
         for t in reversed(range(T)):
-            r, z, n = G[t, :, :H], G[t, :, H:2 * H], G[t, :, 2 * H:]
+            r, z, n = Acts[t, :, :H], Acts[t, :, H:2 * H], Acts[t, :, 2 * H:]
             h_prev = Hs[t]
             dh = dH[t] + dh_next
             if mask is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kinds import KINDS
+
 
 def _axes(ax, figsize):
     import matplotlib.pyplot as plt
@@ -90,11 +92,8 @@ def draw_machine(m, ax=None, *, radius=0.17, fontsize=10, title=None):
 # ---------------------------------------------------------------------------------------------
 # Training results
 # ---------------------------------------------------------------------------------------------
-MODEL_STYLE = {"lstm": dict(color="tab:blue", marker="o", label="LSTM"),
-               "lstm97": dict(color="tab:purple", marker="s", label="LSTM (1997 cell)"),
-               "gru": dict(color="tab:green", marker="^", label="GRU"),
-               "srn": dict(color="tab:red", marker="x", label="SRN"),
-               "elman": dict(color="tab:orange", marker="v", label="SRN, one-step gradient")}
+MODEL_STYLE = {name: kind.style for name, kind in KINDS.items()}
+"""Line style of every model kind (:data:`lstmkit.kinds.KINDS`)."""
 
 
 def plot_success_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)"):

@@ -22,16 +22,12 @@ T or P needs a memory of the first across the whole inner string: the long time 
 
 This module holds the machines, a seeded generator, an acceptor that reports where a string
 breaks, the legal next symbols at every position, one-hot encodings, the 1997 training and test
-sets, and the 1997 success criterion. The training experiments live at the bottom of the file
-and behind ``python -m lstmkit.reber``.
+sets, and the 1997 success criterion. The training experiments are in :mod:`lstmkit.experiments`
+(``python -m lstmkit.reber`` runs its command line).
 """
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
 import sys
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -422,77 +418,6 @@ def final_tp_accuracy(outputs, data: Encoded) -> float:
     return float(np.mean(out.argmax(axis=-1) == want))
 
 
-# ---------------------------------------------------------------------------------------------
-# Experiments: SRN, LSTM and GRU learning the grammars
-# ---------------------------------------------------------------------------------------------
-MODEL_KINDS = ("srn", "elman", "lstm", "lstm97", "gru")
-"""srn: Elman net trained with full BPTT; elman: the same net trained as Elman (1990) did, with gradients
-cut at the previous state (truncated BPTT of one step); lstm: LSTM with forget gate; lstm97: the 1997 cell
-(no forget gate); gru."""
-
-LSTM_HIDDEN = 32
-
-
-def n_params(kind: str, hidden: int, n_in: int = N_SYMBOLS, n_out: int = N_SYMBOLS) -> int:
-    """Trainable numbers of a ``kind`` layer of ``hidden`` units plus its Dense readout (two bias
-    vectors per layer, as in PyTorch)."""
-    gates = {"srn": 1, "elman": 1, "lstm": 4, "lstm97": 3, "gru": 3}
-    if kind not in gates:
-        raise ValueError(f"kind: expected one of {MODEL_KINDS}, got {kind!r}")
-    return gates[kind] * hidden * (n_in + hidden + 2) + n_out * hidden + n_out
-
-
-def matched_hidden(kind: str, target: int) -> int:
-    """The hidden size of ``kind`` whose parameter count is closest to ``target``."""
-    sizes = range(1, 1025)
-    return min(sizes, key=lambda h: (abs(n_params(kind, h) - target), h))
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Hyperparameters of one model kind (see DEFAULTS)."""
-
-    hidden: int
-    lr: float
-    batch_size: int = 16
-    clip: float | None = 1.0
-    forget_bias: float = 1.0
-    optimizer: str = "adam"
-    truncate: int | None = None
-
-
-_SAME_SIZE = n_params("lstm", LSTM_HIDDEN)
-DEFAULTS = {
-    "lstm": Settings(hidden=LSTM_HIDDEN, lr=0.05, batch_size=8, clip=5.0),
-    "lstm97": Settings(hidden=matched_hidden("lstm97", _SAME_SIZE), lr=0.05),
-    "gru": Settings(hidden=matched_hidden("gru", _SAME_SIZE), lr=0.05),
-    "srn": Settings(hidden=matched_hidden("srn", _SAME_SIZE), lr=0.01),
-    "elman": Settings(hidden=matched_hidden("srn", _SAME_SIZE), lr=0.01, truncate=1),
-}
-"""Tuned settings; every kind has about as many weights as the LSTM (``n_params``)."""
-
-
-def build_model(kind: str, hidden: int, *, seed=None, forget_bias: float = 1.0):
-    """A SequenceModel of ``kind`` with 7 inputs and 7 outputs."""
-    from .train import SequenceModel
-
-    if kind in ("srn", "elman"):
-        model = SequenceModel.build("srn", N_SYMBOLS, hidden, N_SYMBOLS, seed=seed)
-        model.kind = kind
-        return model
-    if kind == "lstm":
-        return SequenceModel.build("lstm", N_SYMBOLS, hidden, N_SYMBOLS, seed=seed,
-                                   forget_bias=forget_bias)
-    if kind == "lstm97":
-        model = SequenceModel.build("lstm", N_SYMBOLS, hidden, N_SYMBOLS, seed=seed,
-                                    forget_gate=False)
-        model.kind = "lstm97"
-        return model
-    if kind == "gru":
-        return SequenceModel.build("gru", N_SYMBOLS, hidden, N_SYMBOLS, seed=seed)
-    raise ValueError(f"model: expected one of {MODEL_KINDS}, got {kind!r}")
-
-
 def solved_by(model, data: Encoded) -> bool:
     """The 1997 success criterion on ``data`` (all strings right at every position), computed
     in one forward pass."""
@@ -500,203 +425,23 @@ def solved_by(model, data: Encoded) -> bool:
     return bool(strings_correct(out, data.Y, data.mask).all())
 
 
-def _batch_all_correct(logits, Y, mask):
-    return bool(strings_correct(logits, Y, mask).all())
-
-
-def evaluate(model, data: ReberData) -> dict:
-    """Fraction of the distinct strings predicted right at every position, and for the embedded
-    grammar the final T/P accuracy overall and by dependency length (inner string length + 1:
-    the steps from the first T/P to the second)."""
-    U = data.unique
-    out = model.forward(U.X, U.mask)
-    result = {"fraction_correct": float(strings_correct(out, U.Y, U.mask).mean())}
-    if data.grammar == "embedded":
-        result["final_tp_accuracy"] = final_tp_accuracy(out, U)
-        t = U.lengths - 3
-        b = np.arange(len(t))
-        hit = out[t, b].argmax(-1) == U.next_idx[t, b]
-        lag = U.lengths - 3  # second T/P at index len-2, first at index 1
-        result["tp_by_lag"] = {int(k): [int(hit[lag == k].sum()), int((lag == k).sum())]
-                               for k in np.unique(lag)}
-    return result
-
-
-def run_seed(model: str = "lstm", grammar: str = "embedded", seed: int = 0, *,
-             p_loop: float = 0.5, hidden: int | None = None, lr: float | None = None,
-             batch_size: int | None = None, clip: float | None | str = "default",
-             forget_bias: float | None = None, optimizer: str | None = None,
-             max_sequences: int = 100_000, check_every: int | None = None,
-             progress=False, return_model: bool = False):
-    """One run: build the 1997 data from ``seed``, train ``model`` until every training and test
-    string is predicted right (or ``max_sequences`` sequences were shown), and report.
-
-    Returns a dict with model, grammar, seed, solved, sequences, seconds (wall time of the whole
-    run: data, model, training), and more (updates, n_params, hidden, p_loop, settings,
-    fraction_correct, final_tp_accuracy); with return_model, the pair (dict, model).
-    """
-    from .train import train
-
-    if model not in DEFAULTS:
-        raise ValueError(f"model: expected one of {MODEL_KINDS}, got {model!r}")
-    base = DEFAULTS[model]
-    s = Settings(hidden=base.hidden if hidden is None else int(hidden),
-                 lr=base.lr if lr is None else float(lr),
-                 batch_size=base.batch_size if batch_size is None else int(batch_size),
-                 clip=base.clip if clip == "default" else clip,
-                 forget_bias=base.forget_bias if forget_bias is None else float(forget_bias),
-                 optimizer=base.optimizer if optimizer is None else optimizer,
-                 truncate=base.truncate)
-    start = time.perf_counter()
-    data = make_data(grammar, seed=seed, p_loop=p_loop)
-    net = build_model(model, s.hidden, seed=seed, forget_bias=s.forget_bias)
-    result = train(net, data.train.X, data.train.Y, data.train.mask, loss="bce",
-                   optimizer=s.optimizer, lr=s.lr, batch_size=s.batch_size, clip=s.clip,
-                   max_sequences=max_sequences, criterion=lambda m: solved_by(m, data.unique),
-                   check_every=check_every, batch_check=_batch_all_correct, gate_streak=32, seed=seed,
-                   progress=progress, desc=f"{model} {grammar} seed {seed}", truncate=s.truncate)
-    seconds = time.perf_counter() - start
-    record = {"model": model, "grammar": grammar, "seed": int(seed), "solved": result.solved,
-              "sequences": int(result.sequences), "seconds": round(seconds, 4),
-              "updates": result.updates, "n_params": net.n_params, "p_loop": float(p_loop),
-              "max_sequences": int(max_sequences), "settings": s.__dict__.copy()}
-    record.update(evaluate(net, data))
-    return (record, net) if return_model else record
-
-
-def summarize(runs) -> list[dict]:
-    """One row per (model, grammar, p_loop): runs, solved, median sequences and median seconds
-    over the solved runs (None when none solved), and the largest budget used."""
-    groups = {}
-    for r in runs:
-        groups.setdefault((r["model"], r["grammar"], r.get("p_loop", 0.5)), []).append(r)
-    rows = []
-    for (model, grammar, p), rs in groups.items():
-        ok = [r for r in rs if r["solved"]]
-        rows.append({
-            "model": model, "grammar": grammar, "p_loop": p, "runs": len(rs), "solved": len(ok),
-            "median_sequences": statistics.median(r["sequences"] for r in ok) if ok else None,
-            "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
-            "median_seconds_all": statistics.median(r["seconds"] for r in rs),
-            "budget": max(r.get("max_sequences", 0) for r in rs),
-            "n_params": rs[0].get("n_params"),
-            "final_tp_accuracy": (statistics.median(r["final_tp_accuracy"] for r in rs)
-                                  if grammar == "embedded" else None),
-        })
-    return rows
-
-
-def format_table(rows) -> str:
-    """The summary rows as a plain-text table."""
-    head = ("model", "grammar", "p_loop", "weights", "solved", "median seq", "median s",
-            "budget", "T/P acc")
-    lines = [head]
-    for r in rows:
-        lines.append((r["model"], r["grammar"], f"{r['p_loop']:g}", str(r["n_params"]),
-                      f"{r['solved']}/{r['runs']}",
-                      "-" if r["median_sequences"] is None else f"{r['median_sequences']:,.0f}",
-                      "-" if r["median_seconds"] is None else f"{r['median_seconds']:.2f}",
-                      f"{r['budget']:,}",
-                      "-" if r["final_tp_accuracy"] is None else f"{r['final_tp_accuracy']:.3f}"))
-    widths = [max(len(row[k]) for row in lines) for k in range(len(head))]
-    return "\n".join("  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in lines)
-
-
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m lstmkit.reber",
-        description="Train networks on the (embedded) Reber grammar over several seeds, "
-                    "the experiment of Hochreiter & Schmidhuber 1997, Table 1.")
-    p.add_argument("--model", choices=MODEL_KINDS, default="lstm")
-    p.add_argument("--grammar", choices=GRAMMARS, default="embedded")
-    p.add_argument("--seeds", type=int, default=10, help="number of seeds (default 10)")
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--p-loop", type=float, default=0.5,
-                   help="probability of the S and T self-loops (0.5 as published; more = longer strings)")
-    p.add_argument("--max-sequences", type=int, default=100_000, help="budget per seed")
-    p.add_argument("--check-every", type=int, default=None,
-                   help="sequences between criterion checks (default: every minibatch)")
-    p.add_argument("--hidden", type=int, default=None)
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--json", default=None, help="write {'runs': [...]} to this file")
-    p.add_argument("--append", action="store_true",
-                   help="add the runs to those already in --json instead of replacing them")
-    p.add_argument("--quiet", action="store_true", help="no progress line")
-    args = p.parse_args(argv)
-    if args.seeds < 1:
-        p.error(f"--seeds: expected a positive number, got {args.seeds}")
-
-    runs = []
-    for seed in range(args.first_seed, args.first_seed + args.seeds):
-        r = run_seed(args.model, args.grammar, seed, p_loop=args.p_loop, hidden=args.hidden,
-                     lr=args.lr, batch_size=args.batch_size, max_sequences=args.max_sequences,
-                     check_every=args.check_every, progress=not args.quiet)
-        runs.append(r)
-        print(f"seed {seed}: {'solved' if r['solved'] else 'not solved'} after "
-              f"{r['sequences']:,} sequences in {r['seconds']:.2f} s", flush=True)
-    if args.json:
-        old = []
-        if args.append:
-            try:
-                with open(args.json) as f:
-                    old = json.load(f)["runs"]
-            except FileNotFoundError:
-                old = []
-            key = lambda r: (r["model"], r["grammar"], r["seed"], r.get("p_loop", 0.5),
-                             r.get("max_sequences"))
-            new_keys = {key(r) for r in runs}
-            old = [r for r in old if key(r) not in new_keys]
-        with open(args.json, "w") as f:
-            json.dump({"runs": old + runs}, f, indent=1)
-    print(format_table(summarize(runs)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # ---------------------------------------------------------------------------------------------
-# Inside a trained network: which units carry the T/P choice?
+# The experiments moved to lstmkit.experiments; their names stay reachable from here
 # ---------------------------------------------------------------------------------------------
-def memory_unit_scores(model, data: Encoded, key: str = "c") -> np.ndarray:
-    """How well each unit's ``key`` activation ('c' cell state, 'h' output, or a gate name)
-    separates strings that began with T from strings that began with P, over every step of
-    the inner string (inputs from the inner B to the inner E).
-
-    data: encoded embedded-grammar strings. Returns (H,) scores: the distance between the two
-    groups' means in units of their pooled standard deviation (d'). A unit that holds the
-    choice through the whole inner string scores high.
-    """
-    model.forward(data.X, data.mask)
-    acts = model.rnn.activations
-    if key not in acts:
-        raise ValueError(f"key: expected one of {sorted(acts)}, got {key!r}")
-    A = acts[key]  # (T, B, H)
-    first = np.array([s[1] for s in data.strings])
-    if not set(first) <= {"T", "P"}:
-        raise ValueError("data: memory_unit_scores needs strings of the embedded grammar")
-    T = A.shape[0]
-    steps = np.arange(T)[:, None]
-    inner = (steps >= 2) & (steps <= (data.lengths - 3)[None, :])  # (T, B)
-    is_t = inner & (first == "T")[None, :]
-    is_p = inner & (first == "P")[None, :]
-    a_t, a_p = A[is_t], A[is_p]  # (n, H)
-    pooled = np.sqrt((a_t.var(axis=0) + a_p.var(axis=0)) / 2) + 1e-12
-    return np.abs(a_t.mean(axis=0) - a_p.mean(axis=0)) / pooled
+_EXPERIMENT_NAMES = ("MODEL_KINDS", "LSTM_HIDDEN", "n_params", "matched_hidden", "Settings", "DEFAULTS",
+                     "build_model", "evaluate", "run_seed", "summarize", "format_table", "main",
+                     "memory_unit_scores", "unit_traces")
 
 
-def unit_traces(model, strings, unit: int, keys=("c",)) -> dict:
-    """Activations of one unit while the model reads each string.
-
-    Returns dict key -> list of (len(string) - 1,) arrays (the values after each input symbol;
-    the final E is never an input)."""
-    enc = encode(strings, _grammar_of(strings))
-    model.forward(enc.X, enc.mask)
-    acts = model.rnn.activations
-    return {k: [acts[k][: len(s) - 1, b, unit].copy() for b, s in enumerate(strings)] for k in keys}
+def __getattr__(name):
+    """``reber.run_seed`` and the other experiment names (the book's pages use them) from
+    :mod:`lstmkit.experiments`, imported on first use (it imports this module)."""
+    if name in _EXPERIMENT_NAMES:
+        from . import experiments
+        return getattr(experiments, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _grammar_of(strings):
-    return "embedded" if all(is_grammatical(s, "embedded") for s in strings) else "reber"
+if __name__ == "__main__":                               # python -m lstmkit.reber: the experiments' CLI
+    from lstmkit.experiments import main as _main
+    sys.exit(_main())

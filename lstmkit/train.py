@@ -9,6 +9,7 @@ spent).
     model = SequenceModel.build("lstm", 7, 8, 7, seed=0)
     result = train(model, X, Y, mask, loss="bce", lr=0.02, batch_size=16,
                    criterion=lambda m: my_test(m), check_every=64, max_sequences=20_000)
+    # or: train(model, X, Y, mask, TrainOptions(lr=0.02, ...))
 
 Shapes are time-major: X (T, N, D) inputs, Y (T, N, K) multi-hot targets for ``loss="bce"`` or
 (T, N) int class indices for ``loss="softmax"``, mask (T, N) bool with True on real steps (every
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 import lstmkit
 
-MODELS = {"srn": "RNN", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+from . import kinds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,14 +46,13 @@ class SequenceModel:
     @classmethod
     def build(cls, kind, input_size, hidden_size, output_size, *, seed=None, dtype=np.float64,
               **options):
-        """A model of ``kind`` ('srn'/'rnn', 'lstm' or 'gru'); ``options`` go to the layer
-        (e.g. forget_bias=1.0, forget_gate=False for the LSTM)."""
-        if kind not in MODELS:
-            raise ValueError(f"kind: expected one of {sorted(MODELS)}, got {kind!r}")
+        """A model of ``kind`` (a name of :data:`lstmkit.kinds.KINDS`: 'srn'/'rnn', 'lstm', 'gru', ...);
+        ``options`` go to the layer after the kind's own (e.g. forget_bias=1.0 for the LSTM)."""
+        k = kinds.get(kind)
         ss = np.random.SeedSequence(seed)
         s_rnn, s_out = (int(s.generate_state(1)[0]) for s in ss.spawn(2))
-        layer = getattr(lstmkit, MODELS[kind])(input_size, hidden_size, seed=s_rnn, dtype=dtype,
-                                               **options)
+        layer = kinds.LAYERS[k.layer](input_size, hidden_size, seed=s_rnn, dtype=dtype,
+                                      **{**k.options, **options})
         readout = lstmkit.Dense(hidden_size, output_size, seed=s_out, dtype=dtype)
         return cls(layer, readout, kind)
 
@@ -171,6 +171,57 @@ def make_optimizer(name, modules, lr, momentum=0.0):
 LOSSES = {"bce": "sigmoid_binary_cross_entropy", "softmax": "softmax_cross_entropy"}
 
 
+@dataclass
+class TrainOptions:
+    """The options of :func:`train` (its keyword arguments), with their defaults.
+
+    loss: 'bce' (Y (T, N, K) multi-hot, sigmoid outputs) or 'softmax' (Y (T, N) int).
+    optimizer: 'adam' or 'sgd' (with ``momentum``); lr: learning rate.
+    batch_size: sequences per minibatch; clip: global-norm threshold (None: no clipping).
+    max_sequences: the budget of training sequences.
+    criterion: callable(model) -> truthy, checked every ``check_every`` sequences (default: every batch)
+        and after the last batch; training stops as soon as it holds.
+    batch_check: optional cheap gate, callable(logits, Y, mask) -> bool on the minibatch just used (its
+        forward pass is free). When given, the criterion is only evaluated at a check point whose latest
+        minibatch passed the gate; the count stays honest because the criterion itself decides.
+    gate_streak: with batch_check, also require that the last ``gate_streak`` sequences were all in
+        batches that passed it (small batches pass by luck); after every failed evaluation that
+        requirement doubles, up to 8 times its start.
+    seed: of the shuffling; progress, desc: the progress bar (see :class:`Progress`).
+    truncate: truncated BPTT (k steps; 1 is Elman's original training); None is full BPTT.
+    """
+
+    loss: str = "bce"
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.0
+    batch_size: int = 16
+    clip: float | None = 1.0
+    max_sequences: int = 100_000
+    criterion: object = None
+    check_every: int | None = None
+    batch_check: object = None
+    gate_streak: int = 0
+    seed: object = None
+    progress: object = "auto"
+    desc: str = "training"
+    truncate: int | None = None
+
+    def checked(self, N):
+        """These options with batch_size capped at N and check_every filled in; ValueError for bad ones."""
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {self.loss!r}")
+        if not isinstance(self.batch_size, (int, np.integer)) or not 1 <= self.batch_size:
+            raise ValueError(f"batch_size: expected a positive int, got {self.batch_size!r}")
+        if not isinstance(self.max_sequences, (int, np.integer)) or self.max_sequences < 1:
+            raise ValueError(f"max_sequences: expected a positive int, got {self.max_sequences!r}")
+        batch_size = int(min(self.batch_size, N))
+        check_every = batch_size if self.check_every is None else int(self.check_every)
+        if check_every < 1:
+            raise ValueError(f"check_every: expected a positive int, got {check_every!r}")
+        return replace(self, batch_size=batch_size, check_every=check_every)
+
+
 def _check_data(X, Y, mask, loss):
     X = np.asarray(X)
     if X.ndim != 3:
@@ -187,90 +238,85 @@ def _check_data(X, Y, mask, loss):
     return X, Y, mask
 
 
-def train(model, X, Y, mask, *, loss="bce", optimizer="adam", lr=0.01, momentum=0.0,
-          batch_size=16, clip=1.0, max_sequences=100_000, criterion=None, check_every=None,
-          batch_check=None, gate_streak=0, seed=None, progress="auto", desc="training", truncate=None):
+def _batches(N, batch_size, budget, rng):
+    """Column indices of the minibatches: a fresh shuffle of the N sequences each epoch, never past budget."""
+    order, pos, seen = rng.permutation(N), 0, 0
+    while seen < budget:
+        if pos + batch_size > N:
+            order, pos = rng.permutation(N), 0
+        take = min(batch_size, budget - seen)
+        yield order[pos:pos + take]
+        pos += take
+        seen += take
+
+
+class _Gate:
+    """When to evaluate the criterion: every check point, or with a batch_check, only when the latest
+    minibatches passed it for long enough (see TrainOptions.gate_streak)."""
+
+    def __init__(self, opts):
+        self.check, self.start, self.cap = opts.batch_check, opts.gate_streak, opts.batch_size
+        self.streak, self.need = 0, opts.gate_streak
+
+    def see(self, logits, yb, mb):
+        if self.check is None:
+            return True
+        self.streak = self.streak + mb.shape[1] if self.check(logits, yb, mb) else 0
+        return self.streak > 0 and self.streak >= self.need
+
+    def failed(self):
+        """The criterion was evaluated and did not hold: ask for a longer streak next time."""
+        if self.check is not None:
+            self.need = min(2 * max(self.need, 1), 8 * max(self.start, self.cap))
+
+
+def train(model, X, Y, mask, options: TrainOptions | None = None, **kwargs):
     """Train ``model`` on the N sequences of (X, Y, mask) until ``criterion(model)`` holds.
 
-    X (T, N, D), Y (T, N, K) multi-hot for loss='bce' (sigmoid outputs, one per symbol) or
-    Y (T, N) int for loss='softmax'; mask (T, N) bool.
-    Minibatches of ``batch_size`` sequences are drawn by shuffling the N sequences each epoch; each
-    batch is trimmed to its longest sequence. clip: global-norm threshold (None: no clipping).
-    criterion: callable(model) -> truthy, checked every ``check_every`` sequences (default: every
-    batch) and after the last batch; training stops as soon as it holds, and ``sequences`` then
-    counts every sequence shown up to that check.
-    batch_check: optional cheap gate, callable(logits, Y, mask) -> bool on the minibatch just
-    used (its forward pass is free). When given, the criterion is only evaluated at a check point
-    whose latest minibatch passed the gate, which saves most of the expensive evaluations; the
-    count stays honest because the criterion itself decides. gate_streak: with batch_check,
-    also require that the last ``gate_streak`` sequences were all in batches that passed it
-    (small batches pass by luck); after every failed evaluation that requirement doubles, up to
-    8 times its start. Both keep the expensive evaluations rare.
-    truncate: truncated backpropagation through time (k steps; 1 is Elman's original training, where
-    no gradient flows into the previous state); None is full BPTT.
+    X (T, N, D), Y (T, N, K) multi-hot for loss='bce' or (T, N) int for loss='softmax'; mask (T, N) bool.
+    The options are a :class:`TrainOptions` or its fields as keywords (``train(m, X, Y, mask, lr=0.02)``).
+    Minibatches are drawn by shuffling the N sequences each epoch; each batch is trimmed to its longest
+    sequence; ``sequences`` counts every sequence shown up to the check where the criterion held.
     Returns a TrainResult.
     """
     start = time.perf_counter()
-    if loss not in LOSSES:
-        raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
-    X, Y, mask = _check_data(X, Y, mask, loss)
-    N = X.shape[1]
-    if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size:
-        raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
-    if not isinstance(max_sequences, (int, np.integer)) or max_sequences < 1:
-        raise ValueError(f"max_sequences: expected a positive int, got {max_sequences!r}")
-    batch_size = int(min(batch_size, N))
-    check_every = batch_size if check_every is None else int(check_every)
-    if check_every < 1:
-        raise ValueError(f"check_every: expected a positive int, got {check_every!r}")
-    loss_fn = getattr(lstmkit, LOSSES[loss])
-    opt = make_optimizer(optimizer, model.modules, lr, momentum)
-    rng = np.random.default_rng(seed)
-    lengths = sequence_lengths(mask)
-
-    seen = updates = streak = 0
-    need = gate_streak  # doubles after every failed check (up to 8x), so near-misses stay cheap
-    next_check = check_every
-    losses, history, solved = [], [], False
-    bar = Progress(max_sequences, progress, desc)
-    order, pos = rng.permutation(N), 0
+    opts = replace(options, **kwargs) if options is not None else TrainOptions(**kwargs)
+    if opts.loss not in LOSSES:
+        opts.checked(1)                                   # names the bad loss before the data is looked at
+    X, Y, mask = _check_data(X, Y, mask, opts.loss)
+    opts = opts.checked(X.shape[1])
+    loss_fn = getattr(lstmkit, LOSSES[opts.loss])
+    opt = make_optimizer(opts.optimizer, model.modules, opts.lr, opts.momentum)
+    lengths, gate = sequence_lengths(mask), _Gate(opts)
+    seen = updates = 0
+    next_check, losses, history, solved = opts.check_every, [], [], False
+    bar = Progress(opts.max_sequences, opts.progress, opts.desc)
     try:
-        while seen < max_sequences:
-            if pos + batch_size > N:
-                order, pos = rng.permutation(N), 0
-            take = min(batch_size, max_sequences - seen)  # never run past the budget
-            cols = order[pos:pos + take]
-            pos += take
+        for cols in _batches(X.shape[1], opts.batch_size, opts.max_sequences, np.random.default_rng(opts.seed)):
             T = int(lengths[cols].max())
             xb, yb, mb = X[:T, cols], Y[:T, cols], mask[:T, cols]
             logits = model.forward(xb, mb)
             value, dlogits = loss_fn(logits, yb, mb)
-            model.backward(dlogits, truncate=truncate)
-            if clip is not None:
-                lstmkit.clip_grad_norm(model.modules, clip)
+            model.backward(dlogits, truncate=opts.truncate)
+            if opts.clip is not None:
+                lstmkit.clip_grad_norm(model.modules, opts.clip)
             opt.step()
-            seen += len(cols)
-            updates += 1
+            seen, updates = seen + len(cols), updates + 1
             losses.append(float(value))
-            if batch_check is None:
-                gate_ok = True
-            else:
-                streak = streak + len(cols) if batch_check(logits, yb, mb) else 0
-                gate_ok = streak > 0 and streak >= need
-            if seen >= next_check or seen >= max_sequences:
-                next_check = seen + check_every
-                verdict = None
-                if criterion is not None and gate_ok:
-                    verdict = bool(criterion(model))
-                    if not verdict and batch_check is not None:
-                        need = min(2 * max(need, 1), 8 * max(gate_streak, batch_size))
-                mean_loss = float(np.mean(losses))
-                losses = []
-                history.append({"sequences": seen, "loss": mean_loss, "criterion": verdict})
-                bar.update(seen, loss=f"{mean_loss:.4f}")
-                if verdict:
-                    solved = True
-                    break
+            gate_ok = gate.see(logits, yb, mb)
+            if seen < next_check and seen < opts.max_sequences:
+                continue
+            next_check, verdict = seen + opts.check_every, None
+            if opts.criterion is not None and gate_ok:
+                verdict = bool(opts.criterion(model))
+                if not verdict:
+                    gate.failed()
+            history.append({"sequences": seen, "loss": float(np.mean(losses)), "criterion": verdict})
+            losses = []
+            bar.update(seen, loss=f"{history[-1]['loss']:.4f}")
+            if verdict:
+                solved = True
+                break
     finally:
         bar.close()
     return TrainResult(bool(solved), seen, updates, time.perf_counter() - start, history)

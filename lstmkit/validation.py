@@ -26,6 +26,7 @@ def check_positive_int(name, v):
 
 
 def _fmt(shape):
+    """A shape as Python prints a tuple: (3,) (2, 5); entries may be ints or labels."""
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
@@ -60,7 +61,7 @@ def check_array(name, x, shape, dtype=None, finite=True, labels=None):
 
 
 def check_mask(mask, T, B):
-    """Check a (T, B) boolean mask; return it as a (T, B, 1) array of 0/1 in no particular dtype."""
+    """Check a (T, B) boolean mask and return it unchanged."""
     if not isinstance(mask, np.ndarray):
         raise ValueError(f"mask: expected a numpy bool array of shape ({T}, {B}), got {type(mask).__name__}")
     if mask.dtype != np.bool_:

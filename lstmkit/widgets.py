@@ -590,23 +590,3 @@ class VariantSwitch(Explorer):
         }
 
     variant = _choice("variant", "variant_index", VARIANTS, "The selected cell")
-
-
-def gate_explorer(**values):
-    """A :class:`GateExplorer` (display it as a cell's last expression)."""
-    return GateExplorer(**values)
-
-
-def memory_explorer(**values):
-    """A :class:`MemoryExplorer`."""
-    return MemoryExplorer(**values)
-
-
-def vanishing_explorer(**values):
-    """A :class:`VanishingExplorer`."""
-    return VanishingExplorer(**values)
-
-
-def variant_switch(**values):
-    """A :class:`VariantSwitch`."""
-    return VariantSwitch(**values)

@@ -44,18 +44,22 @@ class Assignment:
         return tuple(sorted({ref for part in self.parts for ref in part.references}))
 
 
+TRAINING = ("lstmkit.kinds", "lstmkit.train", "lstmkit.reber", "lstmkit.experiments")
+"""Models, training and the Reber experiments: they build and train every kind, so no assignment shows them."""
 RNN = ("lstmkit.cells.rnn_step_forward", "lstmkit.cells.rnn_step_backward", "lstmkit.layers.RNN",
-       "lstmkit.train", "lstmkit.reber")
+       *TRAINING)
 LSTM_FORWARD = ("lstmkit.cells.lstm_step_forward", "lstmkit.cells.lstm_step_backward", "lstmkit.layers.LSTM",
-                "lstmkit.train", "lstmkit.reber")
+                "lstmkit._fused_lstm", *TRAINING)
 LSTM_BACKWARD = ("lstmkit.cells.lstm_step_backward", "lstmkit.layers.LSTM.backward",
-                 "lstmkit.layers.LSTM._multipliers", "lstmkit.layers.Recurrent._finish_backward",
-                 "lstmkit.layers.RNN", "lstmkit.layers.GRU", "lstmkit.train", "lstmkit.reber")
+                 "lstmkit._fused_lstm.backward", "lstmkit._fused_lstm.factors", "lstmkit._fused_lstm._step_back",
+                 "lstmkit._fused_lstm.param_grads", "lstmkit._fused_lstm.input_grads",
+                 "lstmkit.layers.Recurrent._finish_backward",
+                 "lstmkit.layers.RNN", "lstmkit.layers.GRU", *TRAINING)
 GRU = ("lstmkit.cells.gru_step_forward", "lstmkit.cells.gru_step_backward", "lstmkit.layers.GRU",
-       "lstmkit.train", "lstmkit.reber")
+       *TRAINING)
 LAYERS = ("lstmkit.layers.Recurrent", "lstmkit.layers.RNN", "lstmkit.layers.LSTM", "lstmkit.layers.GRU",
-          "lstmkit.train", "lstmkit.reber")
-REBER = ("lstmkit.reber", "lstmkit.train")
+          *TRAINING)
+REBER = TRAINING
 
 ASSIGNMENTS = {a.name: a for a in (
     Assignment("rnn_limits", (
