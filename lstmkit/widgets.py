@@ -34,7 +34,6 @@ from . import cells, init
 
 __all__ = [
     "GateExplorer", "MemoryExplorer", "VanishingExplorer", "VariantSwitch",
-    "gate_explorer", "memory_explorer", "vanishing_explorer", "variant_switch",
     "gate_values", "memory_values", "vanishing_values", "variant_values",
     "vanishing_data", "variant_params", "variant_patterns", "front_end",
 ]

@@ -41,25 +41,29 @@ CASES = [(a, m) for a in ASSIGNMENTS for m in sorted(mistakes(a))]
 CLONE = """
 import types
 import lstmkit.cells as _c
-_ref = types.FunctionType(_c.lstm_step_forward.__code__, _c.lstm_step_forward.__globals__)
+_f = _c.lstm_step_forward
+_ref = types.FunctionType(_f.__code__, _f.__globals__, 'clone', _f.__defaults__, _f.__closure__)
+_ref.__kwdefaults__ = dict(_f.__kwdefaults__ or {})
 def lstm_step_forward(x, h_prev, c_prev, params):
     h, c, _ = _ref(x, h_prev, c_prev, params)
     return h, c
 """
 PRIVATE_HELPER = """
-from lstmkit.grading.checks import lstm_forward as _lf
-def lstm_step_forward(x, h_prev, c_prev, params):
-    return _lf._lstm_ref(x, h_prev, c_prev, params)
+from lstmkit.grading.checks import lstm_backward as _lb
+def lstm_step_backward(dh, dc, cache):
+    return _lb._lstm_backward_variant(dh, dc, cache)
 """
 SECOND_COPY = """
-import glob, importlib.util, sys
+import glob, importlib.util, os, sys
 _roots = [p for p in sys.path if p] + ['/opt', '/work', '/root', '/home', '/srv', '/tmp', '/seed', '/scratch']
-_paths = sorted({p for root in _roots for p in glob.glob(root + '/**/lstmkit/cells.py', recursive=True)})
-def _load(path):
-    spec = importlib.util.spec_from_file_location('copy_of_cells', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_paths = sorted({p for root in _roots for p in glob.glob(root + '/**/lstmkit/__init__.py', recursive=True)})
+def _load(init):
+    name = 'lstmkit_copy_%d' % len(sys.modules)
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[os.path.dirname(init)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module(name + '.cells')
 def lstm_step_forward(x, h_prev, c_prev, params):
     for path in _paths:
         try:
@@ -71,9 +75,12 @@ def lstm_step_forward(x, h_prev, c_prev, params):
 """
 STEP_CELLS = ["test_lstm_step_forward", "test_lstm_step_forward_hidden", "test_lstm_forward",
               "test_lstm_forward_hidden"]
+BACKWARD_CELLS = ["test_backward_cell_state", "test_backward_cell_state_hidden", "test_backward_inputs",
+                  "test_backward_inputs_hidden", "test_backward_params", "test_backward_params_hidden",
+                  "test_lstm_backward", "test_lstm_backward_hidden"]
 HOSTILE = {"gates": {"hostile_code_clone": ({"lstm_step_forward": CLONE}, STEP_CELLS),
-                     "hostile_private_helper": ({"lstm_step_forward": PRIVATE_HELPER}, STEP_CELLS),
-                     "hostile_second_copy": ({"lstm_step_forward": SECOND_COPY}, STEP_CELLS)}}
+                     "hostile_second_copy": ({"lstm_step_forward": SECOND_COPY}, STEP_CELLS)},
+           "cell_state": {"hostile_private_helper": ({"lstm_step_backward": PRIVATE_HELPER}, BACKWARD_CELLS)}}
 
 
 def strip_markers(source):

@@ -7,7 +7,7 @@ it (its *references*). This one declaration drives two things:
   (:mod:`lstmkit.grading.student_build`): every reference of the assignment being graded is absent there
   (a stub that raises :class:`ExerciseUnavailable`), and ``lstmkit.grading`` holds no code at all;
 - the checks' courtesy message in ``nbgrader validate`` and plain ``nbgrader autograde``, where the student's
-  code runs next to the full library (:func:`lstmkit.grading.checks._call`): a solution that calls one of the
+  code runs next to the full library (:func:`lstmkit.grading.checks.calling._call`): a solution that calls one of the
   references fails with the same words as in the sandbox.
 
 A reference is a dotted name: a module (``lstmkit.reber``: the whole module is absent), a module-level

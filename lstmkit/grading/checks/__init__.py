@@ -32,6 +32,5 @@ from .lstm_forward import check_lstm_forward, check_lstm_gates, check_lstm_step_
 from .lstm_backward import check_lstm_backward, check_lstm_step_backward
 from .variants import COUNT_CASES, check_count_parameters, check_gru_step_forward, check_peephole_step_forward
 from .reber import REBER_MAX_HIDDEN, check_reber_acceptor, check_reber_criterion, check_reber_generator, check_reber_predictor, check_training_run
-from .calling import _call  # used by the tests of the detector
 
 __all__ = ['GRU_GATES', 'LSTM_GATES', 'check_array', 'check_sequence', 'check_structure', 'recurrent_params', 'check_clip_by_global_norm', 'check_hidden_gradient_norms', 'check_rnn_step_forward', 'check_lstm_forward', 'check_lstm_gates', 'check_lstm_step_forward', 'lstm_problem', 'lstm_sequence_problem', 'check_lstm_backward', 'check_lstm_step_backward', 'COUNT_CASES', 'check_count_parameters', 'check_gru_step_forward', 'check_peephole_step_forward', 'REBER_MAX_HIDDEN', 'check_reber_acceptor', 'check_reber_criterion', 'check_reber_generator', 'check_reber_predictor', 'check_training_run']

@@ -1,5 +1,7 @@
-"""Checks: u_GATES = ("r", "z", "n")."""
+"""Checks: comparing a learner's arrays with the expected ones, and saying what differs."""
 import numpy as np
+
+from ...validation import _fmt as _fmt_shape
 
 
 LSTM_GATES = ("i", "f", "g", "o")
@@ -13,10 +15,6 @@ _GATE_WORDS = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o
 # =============================================================================================
 def _tolerances(dtype):
     return (1e-4, 1e-5) if np.dtype(dtype) == np.float32 else (1e-6, 1e-9)
-
-
-def _fmt_shape(shape):
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _close(found, expected):

@@ -1,4 +1,4 @@
-"""Checks: chapter 3: the LSTM step backward, and the gradient along the cell state."""
+"""Checks of chapter 3: the LSTM step backward, and the gradient along the cell state."""
 import numpy as np
 
 from ... import cells as _cells

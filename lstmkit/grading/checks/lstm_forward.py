@@ -1,4 +1,4 @@
-"""Checks: chapter 2: gates and the LSTM step forward."""
+"""Checks of chapter 2: gates and the LSTM step forward, and the loop over time."""
 import contextlib
 import itertools
 import warnings

@@ -1,4 +1,4 @@
-"""Checks: random problems."""
+"""Random problems for the checks: seeded parameters and inputs with the course's shapes and names."""
 import numpy as np
 
 

@@ -1,4 +1,4 @@
-"""Checks: chapter 5: the Reber grammar."""
+"""Checks of chapter 5: the Reber grammar, the 1997 criterion and a trained network's weights."""
 import time
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Checks: chapter 1: the simple RNN and its gradients."""
+"""Checks of chapter 1: the simple RNN step, its gradient norms, and clipping."""
 import numpy as np
 
 from ... import cells as _cells

@@ -1,4 +1,4 @@
-"""Checks: chapter 4: variants (peepholes, GRU) and parameter counts."""
+"""Checks of chapter 4: variants (peepholes, GRU) and parameter counts."""
 import numpy as np
 
 from ... import cells as _cells
