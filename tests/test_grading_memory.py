@@ -59,6 +59,8 @@ def graded(tmp_path_factory):
 def test_every_grading_process_stays_under_1_gb_and_notebooks_under_50_mb(graded):
     course, rows, stats, _ = graded
     peaks = {name: s["peak_rss_mb"] for name, s in stats.items()}
+    print(f"\ngrading worker peak RSS (MB): {peaks}; this process: "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     assert all(p is not None and p < 1024 for p in peaks.values()), peaks
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1024 * 1024  # KB: this (main) process
     for name in rows:
@@ -66,6 +68,7 @@ def test_every_grading_process_stays_under_1_gb_and_notebooks_under_50_mb(graded
         if os.path.exists(path):
             assert os.path.getsize(path) < 50 * MB
     flood = os.path.join(course, "autograded", "flood_many_cells", ASSIGNMENT, "lstm_gate.ipynb")
+    print(f"autograded notebook of the 1,900-cell flood: {os.path.getsize(flood) / MB:.2f} MB")
     assert os.path.getsize(flood) < 5 * MB  # 1,900 x 20,000 characters would be 38 MB without the budget
 
 
