@@ -126,6 +126,13 @@ SHELL = ("cd / && exec grep -rFoaZs -f - -- "
 STUDENT_SIDE = ("/opt/course/", "/seed/", "/scratch/", "/tmp/")
 
 
+def on_student_side(path):
+    """A file the student's side of the sandbox holds (its build of lstmkit, its files, its tmpfs), not one of the
+    read-only folders bound from the host (a checkout under /tmp has its venv there)."""
+    bound = tuple(root.rstrip("/") + "/" for root in sandbox.read_only_paths())
+    return path.startswith(STUDENT_SIDE) and not path.startswith(bound)
+
+
 def run_in_sandbox(scratch, build, shell, stdin, timeout):
     """Run ``sh -c shell`` in the sandbox exactly as the grader starts a kernel (sandbox.spawn). As root it runs
     as the sandbox's root, before any drop of privileges: it sees everything the kernel could."""
@@ -165,7 +172,7 @@ def test_sandbox_shows_no_hidden_test_and_no_reference(assignment, tmp_path):
         # a hidden test line anywhere, any reference line next to the student's code, or a file holding
         # several lines of a reference is a leak; one or two common lines of Python elsewhere
         # ("if not isinstance(string, str):" in pygments) are a coincidence
-        if found & tests or path.startswith(STUDENT_SIDE) or len(found) >= 3:
+        if found & tests or on_student_side(path) or len(found) >= 3:
             leaks[path] = sorted(found)[:5]
         else:
             coincidences[path] = sorted(found)
