@@ -290,3 +290,30 @@ def test_sandbox_mounts_tmp_before_the_read_only_binds():
     tmpfs_at = [i for i, a in enumerate(args) if a == "--tmpfs" and args[i + 1] == "/tmp"]
     binds = [i for i, a in enumerate(args) if a == "--ro-bind"]
     assert len(tmpfs_at) == 1 and binds and tmpfs_at[0] < min(binds), args
+
+
+def test_trusted_context_asks_only_for_the_names_it_needs():
+    """The grader asks the student's kernel for the answer names a test reads and for names bound nowhere on
+    its side, never for the test's own variables (a hidden test's loop names would reach the student), and
+    keeps only the keys it asked for."""
+    from lstmkit.grading.trusted import TrustedContext
+
+    class RecordingKernel:
+        dead, student_output = None, []
+
+        def __init__(self):
+            self.asked = []
+
+        def names(self, names, deadline):
+            self.asked.append(set(names))
+            return {name: 2 for name in names}  # plain data standing for the student's values
+
+    kernel = RecordingKernel()
+    context = TrustedContext(kernel, {"answer"}, tempfile.gettempdir())
+    _, error = context.run("import math\nhelper = 1", 5, 1000)
+    assert error is None and kernel.asked == []
+    _, error = context.run("for seed, (B, D) in enumerate([(1, 2)], start=10):\n"
+                           "    total = answer * B + helper + math.floor(extra)\n"
+                           "assert total == 2 * 1 + 1 + 2", 5, 1000)
+    assert error is None, error
+    assert kernel.asked == [{"answer", "extra"}]

@@ -132,9 +132,12 @@ class TrustedContext:
         self.ns = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _NoIPython}
 
     def _student_names(self, tree, deadline):
-        """Ask the student's kernel for the answer names the cell reads, and for names bound nowhere here."""
+        """Ask the student's kernel for the answer names the cell reads, and for names bound nowhere here.
+        A name the cell binds itself (a hidden test's loop variables) is never asked for: the request would
+        tell the student's process what the hidden test calls its variables."""
+        own = bound_names(tree) - self.answers
         wanted = set()
-        for name in loaded_names(tree):
+        for name in loaded_names(tree) - own:
             if name in self.answers:
                 wanted.add(name)
             elif name not in self.ns and not hasattr(builtins, name):

@@ -1,5 +1,22 @@
 """Wrong submissions for exercise 5 (reber). Format: see rnn_limits.py."""
 
+# Five minibatches from the assignment's training file: too short a training, shared by two submissions.
+SHORT_TRAINING = '''
+def train_reber(seed):
+    data = np.load("reber_data.npz")
+    X, Y, mask = data["X"].astype(float), data["Y"].astype(float), data["mask"]
+    rng = np.random.default_rng(seed)
+    lstm = lstmkit.LSTM(7, 16, seed=seed)
+    readout = lstmkit.Dense(16, 7, seed=seed + 1)
+    opt = lstmkit.Adam([lstm, readout], lr=0.05)
+    for batch in range(5):
+        cols = rng.choice(mask.shape[1], 32, replace=False)
+        H, _ = lstm.forward(X[:, cols], mask=mask[:, cols])
+        loss, dlogits = lstmkit.sigmoid_binary_cross_entropy(readout.forward(H), Y[:, cols], mask[:, cols])
+        lstm.backward(readout.backward(dlogits))
+        opt.step()
+'''
+
 SUBMISSIONS = {
     "generator_without_loops": dict(
         cells={"reber_strings": '''
@@ -66,40 +83,11 @@ def reber_strings(n, seed):
         loses=["test_reber_strings", "test_reber_strings_hidden"],
         message="your strings all come from the training set"),
     "training_too_short": dict(
-        cells={"train_reber": '''
-def train_reber(seed):
-    data = np.load("reber_data.npz")
-    X, Y, mask = data["X"].astype(float), data["Y"].astype(float), data["mask"]
-    rng = np.random.default_rng(seed)
-    lstm = lstmkit.LSTM(7, 16, seed=seed)
-    readout = lstmkit.Dense(16, 7, seed=seed + 1)
-    opt = lstmkit.Adam([lstm, readout], lr=0.05)
-    for batch in range(5):
-        cols = rng.choice(mask.shape[1], 32, replace=False)
-        H, _ = lstm.forward(X[:, cols], mask=mask[:, cols])
-        loss, dlogits = lstmkit.sigmoid_binary_cross_entropy(readout.forward(H), Y[:, cols], mask[:, cols])
-        lstm.backward(readout.backward(dlogits))
-        opt.step()
-    return lstm.params, readout.params
-'''},
+        cells={"train_reber": SHORT_TRAINING + "    return lstm.params, readout.params\n"},
         loses=["test_train_reber", "test_train_reber_hidden"],
         message="fresh embedded Reber strings are predicted correctly at every position"),
     "predictor_returns_function": dict(
-        cells={"train_reber": '''
-def train_reber(seed):
-    data = np.load("reber_data.npz")
-    X, Y, mask = data["X"].astype(float), data["Y"].astype(float), data["mask"]
-    rng = np.random.default_rng(seed)
-    lstm = lstmkit.LSTM(7, 16, seed=seed)
-    readout = lstmkit.Dense(16, 7, seed=seed + 1)
-    opt = lstmkit.Adam([lstm, readout], lr=0.05)
-    for batch in range(5):
-        cols = rng.choice(mask.shape[1], 32, replace=False)
-        H, _ = lstm.forward(X[:, cols], mask=mask[:, cols])
-        loss, dlogits = lstmkit.sigmoid_binary_cross_entropy(readout.forward(H), Y[:, cols], mask[:, cols])
-        lstm.backward(readout.backward(dlogits))
-        opt.step()
-
+        cells={"train_reber": SHORT_TRAINING + '''
     def predict(X):
         H, _ = lstm.forward(X)
         return readout.forward(H)
