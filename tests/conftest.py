@@ -28,8 +28,8 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 # Files the built book depends on: a build older than any of them is stale.
-BOOK_SOURCES = ["_config.yml", "_toc.yml", "references.bib", "book/**/*", "lstmkit/**/*.py", "lstmkit/js/*",
-                "_offline/.vendored"]
+BOOK_SOURCES = ["_config.yml", "_toc.yml", "references.bib", "book/**/*", "lstmkit/**/*.py", "lstmkit/**/*.js",
+                "lstmkit/**/*.css", "_offline/.vendored"]
 
 
 def pytest_configure(config):
@@ -74,7 +74,7 @@ def _library_newer_than_cache(cache: Path) -> bool:
     if not cache.exists():
         return False
     written = max((p.stat().st_mtime for p in cache.rglob("*") if p.is_file()), default=0.0)
-    library = max((p.stat().st_mtime for pattern in ("lstmkit/**/*.py", "lstmkit/js/*")
+    library = max((p.stat().st_mtime for pattern in ("lstmkit/**/*.py", "lstmkit/**/*.js", "lstmkit/**/*.css")
                    for p in ROOT.glob(pattern)), default=0.0)
     return library > written
 

@@ -38,7 +38,7 @@ const out = cases.map((c) => {
       return { dh_prev: b.dhPrev, dc_prev: b.dcPrev };
     }
     case "gruStep": {
-      const s = M.gruStep(c.x, c.h, c.p, c.opts);
+      const s = M.gruStep(c.x, c.h, c.p);
       return { r: s.r, z: s.z, n: s.n, h: s.h };
     }
     case "rnnStep": {
@@ -151,12 +151,10 @@ def test_gru_and_rnn_steps_match_lstmkit(run_js):
     for n in range(200):
         H, D = int(rng.integers(1, 7)), int(rng.integers(1, 6))
         x, h = rng.normal(0, 2, (1, D)), rng.uniform(-1, 1, (1, H))
-        if n % 2:
-            reset_after = bool(n % 4 == 1)
+        if n % 2:                               # the explorers' GRU is Cho et al.'s (reset_after=False)
             p = random_params(rng, 3, H, D)
-            hn, cache = cells.gru_step_forward(x, h, p, reset_after=reset_after)
-            cases.append({"fn": "gruStep", "x": x[0].tolist(), "h": h[0].tolist(), "p": as_lists(p),
-                          "opts": {"reset_after": reset_after}})
+            hn, cache = cells.gru_step_forward(x, h, p)
+            cases.append({"fn": "gruStep", "x": x[0].tolist(), "h": h[0].tolist(), "p": as_lists(p)})
             expected.append({k: cache[k][0] for k in ("r", "z", "n")} | {"h": hn[0]})
         else:
             p = random_params(rng, 1, H, D)
@@ -380,6 +378,21 @@ def test_explorer_rejects_bad_input_with_clear_messages():
         W.gate_values({"x": 1.0})
     with pytest.raises(ValueError, match="name: expected one of"):
         W.front_end("nope")
+
+
+def test_each_view_sends_its_schema_to_the_front_end():
+    """The names the front end reads (the view's ``_state_keys``) are the schema's, each is a synced trait of
+    the view with the schema's default, and they are the explorer's state."""
+    for cls in (W.GateExplorer, W.MemoryExplorer, W.VanishingExplorer, W.VariantSwitch):
+        ex = cls()
+        spec = cls.view_class.schema
+        sent = ex.view.get_state()
+        assert sent["_state_keys"] == list(spec.names)
+        assert set(spec.names) <= set(ex.view.trait_names(sync=True))
+        assert sorted(ex.state()) == sorted(spec.names)
+        for field in spec.fields:
+            want = field.default() if callable(field.default) else field.default
+            assert sent[field.name] == want, f"{cls.__name__}.{field.name}"
 
 
 def test_controls_are_jslinked_to_the_view():

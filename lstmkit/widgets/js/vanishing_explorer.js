@@ -2,8 +2,6 @@
 // vanishing_explorer.js: how the gradient norm falls with the lag, RNN against LSTM.
 // ---------------------------------------------------------------------------------------------------
 
-const VANISHING_KEYS = ["rho", "activation_index", "forget_bias", "data"];
-
 function drawVanishing(s) {
   const v = LSTMMath.vanishingValues(s);
   const T = v.rnn_norm.length;
@@ -31,9 +29,9 @@ function drawVanishing(s) {
 }
 
 function render({ model, el }) {
-  return mountExplorer(model, el, "vanishing-explorer", VANISHING_KEYS, drawVanishing);
+  return mountExplorer(model, el, "vanishing-explorer", drawVanishing);
 }
 
-export { LSTMMath, VANISHING_KEYS as keys };
+export { LSTMMath };
 export const compute = LSTMMath.vanishingValues;
 export default { render };

@@ -133,8 +133,10 @@ function readState(model, keys) {
   return s;
 }
 
-function mountExplorer(model, el, kind, keys, draw) {
+function mountExplorer(model, el, kind, draw) {
   // Draw once, then again whenever a synced value changes (a slider moved, Python set a trait).
+  // The names of the state are the explorer's schema, sent by Python (lstmkit/widgets/schema.py).
+  const keys = model.get("_state_keys");
   el.classList.add("lk-explorer", `lk-${kind}`);
   const root = document.createElement("div");
   root.className = "lk-root";

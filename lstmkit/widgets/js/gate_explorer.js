@@ -2,10 +2,6 @@
 // gate_explorer.js: one LSTM step with one unit and one input (lstm_math.js and ui.js come first).
 // ---------------------------------------------------------------------------------------------------
 
-const GATE_KEYS = ["x", "h_prev", "c_prev"].concat(
-  ...["i", "f", "g", "o"].map((k) => [`w_x${k}`, `w_h${k}`, `b_${k}`]),
-);
-
 const GATE_TITLES = { i: "input gate i", f: "forget gate f", g: "candidate g", o: "output gate o" };
 
 function drawGate(s) {
@@ -32,9 +28,9 @@ function drawGate(s) {
 }
 
 function render({ model, el }) {
-  return mountExplorer(model, el, "gate-explorer", GATE_KEYS, drawGate);
+  return mountExplorer(model, el, "gate-explorer", drawGate);
 }
 
-export { LSTMMath, GATE_KEYS as keys };
+export { LSTMMath };
 export const compute = LSTMMath.gateValues;
 export default { render };

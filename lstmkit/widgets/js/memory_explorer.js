@@ -2,8 +2,6 @@
 // memory_explorer.js: a value stored in the cell state, step after step, next to a tanh RNN.
 // ---------------------------------------------------------------------------------------------------
 
-const MEMORY_KEYS = ["T", "f", "i", "v", "d", "w", "schedule", "erase_step"];
-
 function drawMemory(s) {
   const v = LSTMMath.memoryValues(s);
   const T = v.c.length;
@@ -46,9 +44,9 @@ function drawMemory(s) {
 }
 
 function render({ model, el }) {
-  return mountExplorer(model, el, "memory-explorer", MEMORY_KEYS, drawMemory);
+  return mountExplorer(model, el, "memory-explorer", drawMemory);
 }
 
-export { LSTMMath, MEMORY_KEYS as keys };
+export { LSTMMath };
 export const compute = LSTMMath.memoryValues;
 export default { render };

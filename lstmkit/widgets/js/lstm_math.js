@@ -141,32 +141,21 @@ function lstmStepBackward(dh, dc, step, p) {
 }
 
 // --------------------------------------------------------------------------------------------- GRU
-function gruStep(x, hPrev, p, opts = {}) {
-  // One step of lstmkit.cells.gru_step_forward, gate order r, z, n; h = (1 - z) n + z h_prev.
+function gruStep(x, hPrev, p) {
+  // One step of lstmkit.cells.gru_step_forward (reset_after=False, Cho et al.), gate order r, z, n:
+  // n = tanh(W_in x + b_in + W_hn (r * h_prev) + b_hn); h = (1 - z) n + z h_prev.
   const H = hPrev.length;
   const gx = matvec(p.weight_ih, x).map((v, k) => v + p.bias_ih[k]);
+  const gh = matvec(p.weight_hh.slice(0, 2 * H), hPrev).map((v, k) => v + p.bias_hh[k]);
   const r = new Array(H);
   const z = new Array(H);
-  const n = new Array(H);
-  let ghn;
-  if (opts.reset_after) {
-    const gh = matvec(p.weight_hh, hPrev).map((v, k) => v + p.bias_hh[k]);
-    for (let j = 0; j < H; j++) {
-      r[j] = sigmoid(gx[j] + gh[j]);
-      z[j] = sigmoid(gx[H + j] + gh[H + j]);
-    }
-    ghn = r.map((rj, j) => rj * gh[2 * H + j]);
-  } else {
-    const rowsRZ = p.weight_hh.slice(0, 2 * H);
-    const gh = matvec(rowsRZ, hPrev).map((v, k) => v + p.bias_hh[k]);
-    for (let j = 0; j < H; j++) {
-      r[j] = sigmoid(gx[j] + gh[j]);
-      z[j] = sigmoid(gx[H + j] + gh[H + j]);
-    }
-    const rh = r.map((rj, j) => rj * hPrev[j]);
-    ghn = matvec(p.weight_hh.slice(2 * H), rh).map((v, j) => v + p.bias_hh[2 * H + j]);
+  for (let j = 0; j < H; j++) {
+    r[j] = sigmoid(gx[j] + gh[j]);
+    z[j] = sigmoid(gx[H + j] + gh[H + j]);
   }
-  for (let j = 0; j < H; j++) n[j] = Math.tanh(gx[2 * H + j] + ghn[j]);
+  const rh = r.map((rj, j) => rj * hPrev[j]);
+  const ghn = matvec(p.weight_hh.slice(2 * H), rh).map((v, j) => v + p.bias_hh[2 * H + j]);
+  const n = ghn.map((v, j) => Math.tanh(gx[2 * H + j] + v));
   const h = n.map((nj, j) => (1 - z[j]) * nj + z[j] * hPrev[j]);
   return { r, z, n, h };
 }
@@ -208,14 +197,12 @@ function memoryValues(s) {
   const T = Math.round(s.T);
   const c = [s.v];
   const h = [Math.tanh(s.v)];
-  const f = [NaN];
   const cellGrad = [1]; // dc_t / dc_1 = prod of the forget gates: the fraction of v still in c_t
   const rnnGrad = [1]; // dh_t / dh_1 = prod of w (1 - h_s^2)
   for (let t = 2; t <= T; t++) {
     const atR = s.schedule > 0 && t === Math.round(s.erase_step);
     const ft = atR ? 0 : s.f;
     const it = atR && s.schedule === 2 ? 1 : s.i;
-    f.push(ft);
     c.push(ft * c[t - 2] + it * s.d);
     cellGrad.push(cellGrad[t - 2] * ft);
     const ht = Math.tanh(s.w * h[t - 2] + s.d);

@@ -2,7 +2,6 @@
 // variant_switch.js: standard, peephole, coupled (CIFG) LSTM and GRU on the same inputs.
 // ---------------------------------------------------------------------------------------------------
 
-const VARIANT_KEYS = ["variant_index", "pattern_index", "amplitude", "forget_bias", "peephole", "params", "patterns"];
 const VARIANT_LABELS = { standard: "standard LSTM", peephole: "peephole LSTM", coupled: "coupled (CIFG)", gru: "GRU" };
 
 function gateTable(run, variant) {
@@ -47,9 +46,9 @@ function drawVariants(s) {
 }
 
 function render({ model, el }) {
-  return mountExplorer(model, el, "variant-switch", VARIANT_KEYS, drawVariants);
+  return mountExplorer(model, el, "variant-switch", drawVariants);
 }
 
-export { LSTMMath, VARIANT_KEYS as keys };
+export { LSTMMath };
 export const compute = LSTMMath.variantValues;
 export default { render };
