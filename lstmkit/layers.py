@@ -26,14 +26,11 @@ pre-activation gradients, Acts (T, B, G*H) gate activations; G is always a numbe
 """
 import numpy as np
 
-from . import _fused_lstm
+from . import _fused_lstm, init
 from .activations import sigmoid
 from .cells import lstm_gate_names
-from .init import orthogonal, xavier_uniform
-from .validation import check_array, check_dtype, check_mask, check_positive_int
-
-TORCH_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-
+from .validation import check_array, check_dtype, check_mask, check_positive_int, check_sequences, \
+    check_state, check_truncate
 
 class Recurrent:
     """What RNN, LSTM and GRU share: parameters, checks of the arguments, loading PyTorch weights."""
@@ -46,13 +43,7 @@ class Recurrent:
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.dtype = check_dtype(dtype)
         rng = np.random.default_rng(seed)
-        D, H = self.input_size, self.hidden_size
-        self.params = {
-            "weight_ih": np.concatenate([xavier_uniform((H, D), rng) for _ in self.gates]),
-            "weight_hh": np.concatenate([orthogonal((H, H), rng) for _ in self.gates]),
-            "bias_ih": np.zeros(len(self.gates) * H),
-            "bias_hh": np.zeros(len(self.gates) * H),
-        }
+        self.params = init.recurrent(self.input_size, self.hidden_size, len(self.gates), rng)
         self._extra_params(rng)
         self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
@@ -81,40 +72,29 @@ class Recurrent:
 
     # ---------------------------------------------------------------- argument checks
     def _check_forward(self, X, state, mask):
-        check_array("X", X, (None, None, self.input_size), self.dtype, labels=("T", "B", "D"))
-        T, B = X.shape[:2]
-        if T == 0 or B == 0:
-            raise ValueError(f"X: expected at least one time step and one sequence, got shape {X.shape}")
-        state = self._check_state("state", ("h", "c"), state, B)
+        T, B = check_sequences(X, self.input_size, self.dtype)
+        state = check_state("state", state, self._parts("h", "c"), (B, self.hidden_size), self.dtype)
         if mask is not None:
             check_mask(mask, T, B)
         return T, B, state
-
-    def _check_state(self, name, parts, state, B):
-        """A state (h, or the pair (h, c) for the LSTM) as a tuple of (B, H) arrays; None means zeros."""
-        H = self.hidden_size
-        if not self.has_cell:
-            parts, state = parts[:1], (None if state is None else (state,))
-        if state is None:
-            return tuple(np.zeros((B, H), self.dtype) for _ in parts)
-        if not isinstance(state, (tuple, list)) or len(state) != len(parts):
-            raise ValueError(f"{name}: expected a pair ({', '.join(parts)}) of arrays of shape ({B}, {H}), "
-                             f"got {type(state).__name__}")
-        labels = [f"{name}[{i}] ({p})" for i, p in enumerate(parts)] if self.has_cell else [name]
-        for label, s in zip(labels, state):
-            check_array(label, s, (B, H), self.dtype, labels=("B", "H"))
-        return tuple(state)
 
     def _check_backward(self, dH, d_state, truncate):
         if self._cache is None:
             raise ValueError("backward: call forward first (there is no forward pass to differentiate)")
         T, B = self._cache["T"], self._cache["B"]
-        H = self.hidden_size
-        check_array("dH", dH, (T, B, H), self.dtype, labels=("T", "B", "H"))
-        d_state = self._check_state("d_state", ("dh", "dc"), d_state, B)
-        if truncate is not None and (not isinstance(truncate, (int, np.integer)) or truncate < 1):
-            raise ValueError(f"truncate: expected None or a positive integer, got {truncate!r}")
+        check_array("dH", dH, (T, B, self.hidden_size), self.dtype, labels=("T", "B", "H"))
+        d_state = check_state("d_state", d_state, self._parts("dh", "dc"), (B, self.hidden_size), self.dtype)
+        check_truncate(truncate)
         return T, B, [s.copy() for s in d_state]
+
+    def _parts(self, *names):
+        """The names of the state's parts: h, and c for a layer with a cell state."""
+        return names if self.has_cell else names[:1]
+
+    @staticmethod
+    def _outputs(H_all, mask):
+        """H (T, B, H) as forward returns it: never a view of the cache, zero at the masked steps."""
+        return H_all.copy() if mask is None else H_all * mask[..., None]
 
     @staticmethod
     def _cut(t, truncate):
@@ -158,17 +138,7 @@ class Recurrent:
         arrays (numpy arrays or CPU tensors). Afterwards this layer computes what the torch module computes.
         """
         self._check_torch_compatible()
-        missing = [k for k in TORCH_KEYS if k not in sd]
-        if missing:
-            raise ValueError(f"sd: expected keys {list(TORCH_KEYS)}, missing {missing} (got {sorted(sd)})")
-        for k in TORCH_KEYS:
-            v = sd[k]
-            if hasattr(v, "detach"):
-                v = v.detach().cpu().numpy()
-            v = np.asarray(v)
-            name = k[:-3]
-            check_array(f"sd['{k}']", v, self.params[name].shape, None)
-            self.params[name][...] = v
+        init.copy_torch_state_dict(self.params, sd)
         return self
 
     def _check_torch_compatible(self):
@@ -208,10 +178,9 @@ class RNN(Recurrent):
                 np.maximum(a, 0, out=Hs[t + 1])
             if mask is not None:
                 np.copyto(Hs[t + 1], Hs[t], where=~mask[t][:, None])
-        out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
         self._cache = dict(T=T, B=B, X=X, Hs=Hs, mask=mask)
         self.activations = {"h": Hs[1:]}
-        return out.copy() if mask is None else out, Hs[T].copy()
+        return self._outputs(Hs[1:], mask), Hs[T].copy()
 
     def backward(self, dH, d_state=None, truncate=None):
         """dH (T, B, H), d_state dh_T (B, H) or None -> dX (T, B, D), dh_0 (B, H); fills self.grads."""
@@ -288,13 +257,12 @@ class LSTM(Recurrent):
         T, B, (h0, c0) = self._check_forward(X, state, mask)
         buf = _fused_lstm.forward(self.params, self._layout, X, h0, c0, mask)
         h_all = buf.h[:, 1:].transpose(1, 2, 0)           # (T, B, H), a view of the buffers
-        out = h_all.copy() if mask is None else h_all * mask[..., None]   # never a view of the cache
         self._cache = dict(T=T, B=B, buffers=buf)
         self.activations = {n: buf.act[:, self._block(n)].transpose(0, 2, 1) for n in self.gates}
         if self.coupled:
             self.activations["f"] = 1 - self.activations["i"]
         self.activations.update(c=buf.c[1:].transpose(0, 2, 1), h=h_all)
-        return out, (buf.h[:, T].T.copy(), buf.c[T].T.copy())
+        return self._outputs(h_all, mask), (buf.h[:, T].T.copy(), buf.c[T].T.copy())
 
     def backward(self, dH, d_state=None, truncate=None):
         """dH (T, B, H), d_state (dh_T, dc_T) or None -> dX (T, B, D), (dh_0, dc_0); fills self.grads.
@@ -374,11 +342,10 @@ class GRU(Recurrent):
             h += n
             if mask is not None:
                 np.copyto(h, h_prev, where=~mask[t][:, None])
-        out = Hs[1:] if mask is None else Hs[1:] * mask[..., None]
         self._cache = dict(T=T, B=B, X=X, Acts=Acts, HN=HN, Hs=Hs, mask=mask)
         self.activations = {n: Acts[..., self._block(n)] for n in self.gates}
         self.activations["h"] = Hs[1:]
-        return (out.copy() if mask is None else out), Hs[T].copy()
+        return self._outputs(Hs[1:], mask), Hs[T].copy()
 
     def backward(self, dH, d_state=None, truncate=None):
         """dH (T, B, H), d_state dh_T (B, H) or None -> dX (T, B, D), dh_0 (B, H); fills self.grads."""

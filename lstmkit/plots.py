@@ -19,15 +19,10 @@ def _axes(ax, figsize):
 # Finite-state machines (the Reber grammars)
 # ---------------------------------------------------------------------------------------------
 def _state_label(state):
-    if state == "start":
-        return ""
-    if state in ("end",):
-        return ""
+    """A numbered state shows its number (in an embedded grammar, (branch, n) shows n); named ones are blank."""
     if isinstance(state, tuple):
-        return str(state[1]) if state[1] != "start" else ""
-    if isinstance(state, str):
-        return ""
-    return str(state)
+        state = state[1]
+    return "" if isinstance(state, str) else str(state)
 
 
 def draw_machine(m, ax=None, *, radius=0.17, fontsize=10, title=None):
@@ -76,7 +71,7 @@ def draw_machine(m, ax=None, *, radius=0.17, fontsize=10, title=None):
         # Label at the middle, pushed sideways to the side the arc bends to.
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
         nx, ny = uy, -ux
-        off = 0.13 + (rad * d / 2 if rad else 0.0)
+        off = 0.13 + rad * d / 2
         ax.text(mx + nx * off, my + ny * off, sym, ha="center", va="center", fontsize=fontsize,
                 color="tab:red", fontweight="bold",
                 bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
@@ -96,6 +91,11 @@ MODEL_STYLE = {name: kind.style for name, kind in KINDS.items()}
 """Line style of every model kind (:data:`lstmkit.kinds.KINDS`)."""
 
 
+def _style(model):
+    """matplotlib keywords of a model's line: its kind's style, or just its name as the label."""
+    return dict(MODEL_STYLE.get(model, {"label": model}))
+
+
 def plot_success_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)"):
     """Success rate against dependency length.
 
@@ -104,7 +104,7 @@ def plot_success_vs_lag(points, ax=None, *, xlabel="mean dependency length (step
     ax = _axes(ax, (6, 3.6))
     for model, pts in points.items():
         pts = sorted(pts)
-        style = dict(MODEL_STYLE.get(model, dict(label=model)))
+        style = _style(model)
         ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], lw=1.5, ms=7, **style)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("runs solved (%)")
@@ -124,7 +124,7 @@ def plot_accuracy_by_lag(curves, ax=None, *, min_count=5):
     for model, by_lag in curves.items():
         lags = sorted(k for k, (_, n) in by_lag.items() if n >= min_count)
         acc = [100 * by_lag[k][0] / by_lag[k][1] for k in lags]
-        style = dict(MODEL_STYLE.get(model, dict(label=model)))
+        style = _style(model)
         ax.plot(lags, acc, lw=1.5, ms=6, **style)
     ax.axhline(50, color="gray", lw=0.8, ls=":")
     ax.set_xlabel("dependency length of the string (steps between the two T/P)")
@@ -174,7 +174,7 @@ def plot_sequences_vs_lag(points, ax=None, *, xlabel="mean dependency length (st
     ax = _axes(ax, (6, 3.6))
     for model, pts in points.items():
         pts = sorted(pts)
-        style = dict(MODEL_STYLE.get(model, dict(label=model)))
+        style = _style(model)
         xs = [p[0] for p in pts]
         ys = [p[1] if p[1] is not None else p[2] for p in pts]
         ax.plot(xs, ys, lw=1.5, ms=7, **style)

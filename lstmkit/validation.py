@@ -69,3 +69,39 @@ def check_mask(mask, T, B):
     if mask.shape != (T, B):
         raise ValueError(f"mask: expected shape (T={T}, B={B}), got {_fmt(mask.shape)}")
     return mask
+
+
+def check_sequences(X, input_size, dtype):
+    """Check a batch of sequences X (T, B, D) with D = input_size, at least one step and one sequence, of
+    ``dtype``; return (T, B)."""
+    check_array("X", X, (None, None, input_size), dtype, labels=("T", "B", "D"))
+    T, B = X.shape[:2]
+    if T == 0 or B == 0:
+        raise ValueError(f"X: expected at least one time step and one sequence, got shape {X.shape}")
+    return T, B
+
+
+def check_state(name, state, parts, shape, dtype):
+    """Check a recurrent state and return it as a tuple of arrays of ``shape`` (B, H), one per part.
+
+    parts: the names of its parts, ('h',) for one array or ('h', 'c') for a pair (a tuple or list);
+    state None means zeros.
+    """
+    if len(parts) == 1 and state is not None:
+        state = (state,)
+    if state is None:
+        return tuple(np.zeros(shape, dtype) for _ in parts)
+    if not isinstance(state, (tuple, list)) or len(state) != len(parts):
+        raise ValueError(f"{name}: expected a pair ({', '.join(parts)}) of arrays of shape {_fmt(shape)}, "
+                         f"got {type(state).__name__}")
+    labels = [f"{name}[{i}] ({p})" for i, p in enumerate(parts)] if len(parts) > 1 else [name]
+    for label, s in zip(labels, state):
+        check_array(label, s, shape, dtype, labels=("B", "H"))
+    return tuple(state)
+
+
+def check_truncate(truncate):
+    """Check a truncated-BPTT length: None (full BPTT) or a positive integer; return it unchanged."""
+    if truncate is not None and (not isinstance(truncate, (int, np.integer)) or truncate < 1):
+        raise ValueError(f"truncate: expected None or a positive integer, got {truncate!r}")
+    return truncate
