@@ -19,7 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
-from grading_helpers import ASSIGNMENT, load_corpus, make_course, nbgrader, write_submission  # noqa: E402
+from support.grading_course import ASSIGNMENT, load_corpus, make_course, nbgrader, write_submission  # noqa: E402
 
 from lstmkit.grading import batch  # noqa: E402
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import optional_deps
+from support import optional_deps
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent

@@ -8,7 +8,7 @@
 #   keyutils   Debian package (root + apt-get only)               -> keyctl, to inspect the key rings the grading
 #                                                                    sandbox gives each job (no test needs it)
 # Nothing here is fatal: what cannot be installed is listed, its tests skip, and the end of the test run
-# repeats the list in a banner (tests/optional_deps.py finds each dependency the same way as below).
+# repeats the list in a banner (tests/support/optional_deps.py finds each dependency the same way as below).
 # Quick when everything is present: the pip step is remembered in .venv/.test-deps; the system packages
 # are only looked up (no apt-get update unless something is missing).
 set -euo pipefail
@@ -53,9 +53,9 @@ present() {
 }
 what_skips() {
   case $1 in
-    chromium)   echo "the browser tests (tests/test_widgets_browser.py, test_widgets_lab.py, test_nbgrader_lab.py)" ;;
-    bubblewrap) echo "the sandboxed grading tests (tests/test_grading*.py)" ;;
-    postgresql) echo "the PostgreSQL gradebook test (tests/test_grading_postgres.py)" ;;
+    chromium)   echo "the browser tests (tests/widgets/test_widgets_browser.py, test_widgets_lab.py, tests/grading/test_nbgrader_lab.py)" ;;
+    bubblewrap) echo "the sandboxed grading tests (tests/grading/test_grading*.py)" ;;
+    postgresql) echo "the PostgreSQL gradebook test (tests/grading/test_grading_postgres.py)" ;;
     keyutils)   echo "no test" ;;
   esac
 }

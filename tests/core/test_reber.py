@@ -263,7 +263,7 @@ def test_shipped_training_set_is_what_save_training_set_writes(tmp_path):
     for k in ("X", "Y", "mask"):
         assert np.array_equal(fresh[k], getattr(enc, k))
     assert all(EMBEDDED.fullmatch(s) for s in enc.strings)
-    shipped = Path(__file__).resolve().parents[1] / "solutions" / "reber" / "reber_data.npz"
+    shipped = Path(__file__).resolve().parents[2] / "solutions" / "reber" / "reber_data.npz"
     assert shipped.read_bytes() == (tmp_path / "data.npz").read_bytes(), "run `make reber-data`"
 
 

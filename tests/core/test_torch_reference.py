@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import lstmkit as lk
-from optional_deps import problem, reason
+from support.optional_deps import problem, reason
 
 if problem("torch"):
     pytest.skip(reason("torch"), allow_module_level=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
 DATA_FILES = {"reber": ["reber_data.npz"]}  # shipped next to the notebook (the data of its training part)
 BIN = Path(sys.executable).parent

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from lstmkit.grading import wire
-from optional_deps import needs
+from support.optional_deps import needs
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 needs_bwrap = needs("bubblewrap")
 
 
@@ -246,7 +246,7 @@ def test_partial_credit_and_stderr_follow_nbgrader_rules(kernel):
 @needs_bwrap
 def test_assignment_with_two_notebooks_and_a_written_answer(tmp_path):
     import nbformat
-    from grading_helpers import make_course, nbgrader
+    from support.grading_course import make_course, nbgrader
 
     from lstmkit.grading import batch
 

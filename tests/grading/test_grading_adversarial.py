@@ -11,10 +11,10 @@ import os
 
 import nbformat
 import psutil
-import optional_deps
+from support import optional_deps
 import pytest
 
-from grading_helpers import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
+from support.grading_course import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
 
 if optional_deps.problem("bubblewrap"):
     pytest.skip(optional_deps.reason("bubblewrap"), allow_module_level=True)
@@ -127,7 +127,7 @@ def test_rerun_gives_the_same_result(run):
 
 
 def test_nbgrader_feedback_and_export_read_the_result(run):
-    from grading_helpers import nbgrader
+    from support.grading_course import nbgrader
 
     course = run["course"]
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", "control_partial")

@@ -24,7 +24,7 @@ import subprocess
 import textwrap
 import time
 
-import optional_deps
+from support import optional_deps
 import pytest
 
 if optional_deps.problem("bubblewrap"):
@@ -32,7 +32,7 @@ if optional_deps.problem("bubblewrap"):
 
 from lstmkit.grading import exercises, sandbox, student_build  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE = os.path.join(REPO, "lstmkit")
 PROBE_UID = 61099  # an unprivileged uid, as the student's kernel drops to (batch.UID_BASE + slot)
 

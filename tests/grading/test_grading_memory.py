@@ -6,10 +6,10 @@ by the worker itself, RUSAGE_SELF), this process's own peak, and the size of eve
 import os
 import resource
 
-import optional_deps
+from support import optional_deps
 import pytest
 
-from grading_helpers import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
+from support.grading_course import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
 
 if optional_deps.problem("bubblewrap"):
     pytest.skip(optional_deps.reason("bubblewrap"), allow_module_level=True)

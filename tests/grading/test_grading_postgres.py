@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from grading_helpers import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
-from optional_deps import needs, postgres_bindir, problem, reason
+from support.grading_course import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
+from support.optional_deps import needs, postgres_bindir, problem, reason
 
 corpus = load_corpus()
 BY_NAME = {case.name: case for case in corpus.CONTROLS + corpus.CASES}

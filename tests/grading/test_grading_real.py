@@ -16,10 +16,10 @@ import shutil
 import nbformat
 import pytest
 
-from grading_helpers import LIMITS, nbgrader
-from optional_deps import problem, reason
+from support.grading_course import LIMITS, nbgrader
+from support.optional_deps import problem, reason
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ASSIGNMENTS = [a for a in ("rnn_limits", "gates", "cell_state", "variants", "reber")
                if os.path.exists(os.path.join(ROOT, "solutions", a, a + ".ipynb"))]
 

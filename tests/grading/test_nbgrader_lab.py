@@ -27,11 +27,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_server import FRONT_ENDS, Server
+from support.lab_server import FRONT_ENDS, Server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "gates"
 RELEASE = ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

@@ -9,7 +9,8 @@ import sys
 import nbformat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE = os.path.join(HERE, "fixtures", "grading_course")
+GRADING_TESTS = os.path.join(os.path.dirname(HERE), "grading")
+FIXTURE = os.path.join(GRADING_TESTS, "fixtures", "grading_course")
 ASSIGNMENT = "ps1"
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
 # Tight limits keep the suite fast; runtime-abuse cases rely on them.
@@ -18,7 +19,7 @@ LIMITS = {"cell_timeout": 6.0, "notebook_timeout": 60.0, "memory_mb": 1024, "npr
 
 
 def load_corpus():
-    path = os.path.join(HERE, "adversarial", "corpus.py")
+    path = os.path.join(GRADING_TESTS, "adversarial", "corpus.py")
     spec = importlib.util.spec_from_file_location("grading_corpus", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["grading_corpus"] = module

@@ -15,7 +15,7 @@ import pytest
 
 from lstmkit import widgets as W
 
-from lab_server import Server
+from support.lab_server import Server
 
 from test_widgets_browser import READ_VIEW, check_view_against_numpy, drag_slider, slider
 

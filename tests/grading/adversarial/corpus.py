@@ -364,7 +364,7 @@ CONTROLS = [
 
 
 # ===================================================== second round: a student with the grader's source
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def insert_after(grade_id, *sources):
