@@ -25,7 +25,7 @@ c.CourseDirectory.release_directory = "exercises"
 
 # Only notebooks (and data files they read, if an assignment ever ships one) go to students.
 # nbgrader copies every non-notebook file of a source folder verbatim, so anything that could hold
-# a solution (a Markdown twin, a script, notes) is ignored here; tests/test_exercises.py checks
+# a solution (a Markdown twin, a script, notes) is ignored here; tests/grading/test_exercises.py checks
 # that the release holds the notebooks and the data files it lists (reber_data.npz) only.
 c.CourseDirectory.ignore = [
     ".*", "*.md", "*.py", "*.txt", "*.rst", "*.html", "*.pdf", "*.bak", "*~", "*.orig",

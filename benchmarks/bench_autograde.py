@@ -9,54 +9,32 @@ Prints one line per assignment and the slowest.
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support.nbgrader import copy_course, run, submit  # noqa: E402
+from support.notebooks import ASSIGNMENTS, release_notebook, solved, source_notebook  # noqa: E402
+
 TARGET_SECONDS = 60.0
-
-
-def run(course, *args):
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    res = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True)
-    if res.returncode:
-        sys.exit(f"nbgrader {' '.join(args)} failed:\n{res.stderr}")
 
 
 def solution_submission(course, assignment):
     """The release with every answer cell holding the reference solution."""
-    src = nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: "\n".join(
-        line for line in c.source.splitlines() if line.strip() not in MARKERS)
-        for c in src.cells if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            cell.source = answers[meta["grade_id"]]
-    return nb
+    return solved(release_notebook(assignment, course), source_notebook(assignment, course))
 
 
 def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        course = Path(tmp)
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        shutil.copytree(ROOT / "solutions", course / "solutions")
+        course = copy_course(tmp)
         for a in ASSIGNMENTS:
             run(course, "generate_assignment", a, "--force")
-            folder = course / "submitted" / "student" / a
-            folder.mkdir(parents=True)
-            nbformat.write(solution_submission(course, a), folder / f"{a}.ipynb")
+            submit(course, "student", a, solution_submission(course, a))
             start = time.perf_counter()
             run(course, "autograde", a, "--force")
             seconds = time.perf_counter() - start

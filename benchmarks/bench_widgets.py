@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import book_is_fresh, build_book_in_place, chromium_missing_reason, launch_chromium, \
-    is_loopback, serve_folder  # noqa: E402
+from support.book import book_is_fresh, build_book_in_place, serve_folder  # noqa: E402
+from support.browser import CHROMIUM, chromium_missing_reason, is_loopback, launch_chromium  # noqa: E402
 
 PAGES = [("book/gates.html", "gate-explorer", "input x"),
          ("book/cell_state.html", "memory-explorer", "forget gate f"),
@@ -166,7 +166,6 @@ def main():
 
 def CHROMIUM_VERSION():
     import subprocess
-    from conftest import CHROMIUM
     try:
         out = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30).stdout
         return out.strip().split("\n")[-1]

@@ -1,35 +1,21 @@
 """Shared test fixtures: the built book (built at most once per session) and a real browser.
 
 Browser tests use Debian's chromium (``apt-get install chromium``) through Playwright; every request that
-leaves loopback is blocked and recorded. Tests whose optional dependency (tests/optional_deps.py: torch,
+leaves loopback is blocked and recorded. Tests whose optional dependency (support/optional_deps.py: torch,
 chromium, bubblewrap, PostgreSQL) is missing are skipped, and the run ends with one banner listing each
-missing dependency and exactly which tests did not run because of it.
+missing dependency and exactly which tests did not run because of it. The helpers behind the fixtures are
+in support/ (book.py, browser.py), which the benchmarks use too.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import shutil
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from support import optional_deps
-
-ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-# Files the built book depends on: a build older than any of them is stale.
-BOOK_SOURCES = ["_config.yml", "_toc.yml", "references.bib", "book/**/*", "lstmkit/**/*.py", "lstmkit/**/*.js",
-                "lstmkit/**/*.css", "_offline/.vendored"]
+from support.book import HTML, book_is_fresh, build_book_in_place, serve_folder
+from support.browser import PageLog, chromium_missing_reason, is_loopback, launch_chromium
 
 
 def pytest_configure(config):
@@ -45,61 +31,6 @@ def pytest_collection_modifyitems(items):
 
 
 # ------------------------------------------------------------------------------------ the built book
-def _newest_source_mtime():
-    newest = 0.0
-    for pattern in BOOK_SOURCES:
-        for path in ROOT.glob(pattern):
-            if path.is_file() and "__pycache__" not in path.parts:
-                newest = max(newest, path.stat().st_mtime)
-    return newest
-
-
-STAMP = ROOT / "_build" / ".built_book"      # touched after each successful build by build_book_in_place
-
-
-def book_is_fresh(html: Path) -> bool:
-    """True when html/index.html exists and the last build (a page written, or a build that found nothing to
-    rewrite: Sphinx leaves unchanged pages alone) is newer than every source of the book."""
-    if not (html / "index.html").exists():
-        return False
-    built = max([p.stat().st_mtime for p in html.glob("**/*.html")]
-                + ([STAMP.stat().st_mtime] if STAMP.exists() and html == ROOT / "_build" / "html" else []))
-    return built >= _newest_source_mtime()
-
-
-def _library_newer_than_cache(cache: Path) -> bool:
-    """True when lstmkit changed after the execution cache was written. The cache is keyed on the pages'
-    code only, so it would keep serving outputs made by the old library, such as an explorer's old front
-    end, which travels inside the saved widget state."""
-    if not cache.exists():
-        return False
-    written = max((p.stat().st_mtime for p in cache.rglob("*") if p.is_file()), default=0.0)
-    library = max((p.stat().st_mtime for pattern in ("lstmkit/**/*.py", "lstmkit/**/*.js", "lstmkit/**/*.css")
-                   for p in ROOT.glob(pattern)), default=0.0)
-    return library > written
-
-
-def build_book_in_place() -> Path:
-    """`make book` without the install step: jupyter-book build . -W -n --keep-going into _build/html.
-    When lstmkit is newer than the execution cache, the cache is cleared and every page rebuilt."""
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    if not (ROOT / "_offline" / ".vendored").exists():
-        subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], cwd=ROOT, env=env, check=True)
-    cmd = [str(VENV_BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
-    cache = ROOT / "_build" / ".jupyter_cache"
-    if _library_newer_than_cache(cache):
-        shutil.rmtree(cache)
-        cmd.append("--all")
-    started = time.time()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    html = ROOT / "_build" / "html"
-    if proc.returncode != 0 or not (html / "index.html").exists():
-        pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
-    STAMP.touch()
-    os.utime(STAMP, (started, started))              # sources edited during the build still count as newer
-    return html
-
-
 @pytest.fixture(scope="session")
 def built_book() -> Path:
     """The book's HTML folder: $BOOK_HTML if set; else _build/html when it is newer than every source;
@@ -107,21 +38,7 @@ def built_book() -> Path:
     given = os.environ.get("BOOK_HTML")
     if given:
         return Path(given).resolve()
-    html = ROOT / "_build" / "html"
-    return html if book_is_fresh(html) else build_book_in_place()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve_folder(folder: Path):
-    """Serve `folder` over HTTP on 127.0.0.1 (a free port) in a thread; returns (base_url, server)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server
+    return HTML if book_is_fresh(HTML) else build_book_in_place()
 
 
 @pytest.fixture(scope="session")
@@ -133,17 +50,6 @@ def book_url(built_book):
 
 
 # ------------------------------------------------------------------------------------------- browser
-def chromium_missing_reason():
-    """None when chromium and Playwright are usable, else why the browser tests cannot run."""
-    return optional_deps.reason("chromium") if optional_deps.problem("chromium") else None
-
-
-def launch_chromium(playwright):
-    """Debian's chromium through Playwright (`playwright install` cannot download browsers here)."""
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-
-
 @pytest.fixture(scope="session")
 def browser():
     reason = chromium_missing_reason()
@@ -154,23 +60,6 @@ def browser():
         b = launch_chromium(p)
         yield b
         b.close()
-
-
-def is_loopback(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about"):
-        return True
-    return parts.hostname in LOOPBACK
-
-
-class PageLog:
-    """What a page did: requests blocked (outside loopback) and its errors."""
-
-    def __init__(self):
-        self.blocked, self.errors, self.console = [], [], []
-
-    def unexpected_errors(self, allowed=("Identifier 'THEBE_JS_URL' has already been declared",)):
-        return [e for e in self.errors if not any(a in e for a in allowed)]
 
 
 @pytest.fixture

@@ -5,28 +5,9 @@ import pytest
 
 import lstmkit as lk
 from lstmkit.gradcheck import numerical_gradient, relative_error
+from support.layers import CONFIGS, D, H, make
 
-CONFIGS = [
-    ("rnn", lk.RNN, {}),
-    ("rnn-relu", lk.RNN, {"nonlinearity": "relu"}),
-    ("lstm", lk.LSTM, {}),
-    ("lstm-1997", lk.LSTM, {"forget_gate": False}),
-    ("lstm-peephole", lk.LSTM, {"peepholes": True}),
-    ("lstm-coupled", lk.LSTM, {"coupled": True}),
-    ("lstm-coupled-peephole", lk.LSTM, {"coupled": True, "peepholes": True}),
-    ("lstm-1997-peephole", lk.LSTM, {"forget_gate": False, "peepholes": True}),
-    ("gru-cho", lk.GRU, {"reset_after": False}),
-    ("gru-torch", lk.GRU, {"reset_after": True}),
-]
-T, B, D, H = 6, 3, 3, 4
-
-
-def make(cls, opts, seed=0):
-    layer = cls(D, H, seed=seed, **opts)
-    rng = np.random.default_rng(seed + 100)
-    for p in layer.params.values():           # random values everywhere, peepholes and biases included
-        p[...] = rng.normal(0, 0.6, p.shape)
-    return layer
+T, B = 6, 3
 
 
 def random_mask(rng):

@@ -6,8 +6,7 @@ import pytest
 import lstmkit as lk
 from lstmkit import cells
 from lstmkit.gradcheck import gradcheck
-
-from test_layers_gradcheck import CONFIGS, make
+from support.layers import CONFIGS, make
 
 T, B, D, H = 5, 3, 3, 4
 STEP_CONFIGS = [c for c in CONFIGS if c[0] != "rnn-relu"]

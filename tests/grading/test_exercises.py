@@ -3,7 +3,7 @@
 - exercises/ is exactly what `nbgrader generate_assignment` makes from solutions/ (regenerated here), holds
   the notebooks and the data files they read only, and shows no solution code and no hidden test;
 - for every assignment, in a temporary course directory: generate the release, submit the reference solution,
-  the untouched release and one wrong submission per known mistake (tests/exercise_fixtures/), run
+  the untouched release and one wrong submission per known mistake (tests/grading/exercise_fixtures/), run
   `nbgrader autograde` once for all of them, and read the scores back from the gradebook: the solution gets
   every automatic point and runs top to bottom without an error or a line on stderr, the untouched release
   gets 0 without stopping the batch, and each wrong submission loses exactly the test cells its mistake
@@ -15,93 +15,26 @@ import functools
 import html
 import importlib
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
+from support.nbgrader import copy_course, run as nbgrader, submit
+from support.notebooks import HIDDEN, MARKERS, ROOT, ASSIGNMENTS, SOLUTION, nbgrader_meta, region, \
+    release_notebook, solved, source_notebook
+
 DATA_FILES = {"reber": ["reber_data.npz"]}  # shipped next to the notebook (the data of its training part)
-BIN = Path(sys.executable).parent
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
 def fixtures(assignment):
     return importlib.import_module(f"exercise_fixtures.{assignment}").SUBMISSIONS
 
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-
-# ------------------------------------------------------------------------------------------ helpers
-def nbgrader(course, *args, timeout=1500):
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")  # nbgrader runs alembic
-    res = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True,
-                         timeout=timeout)
-    assert res.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{res.stdout}\n{res.stderr}"
-    return res
-
-
-def new_course(tmp):
-    course = Path(tmp)
-    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    return course
-
-
-def nbgrader_meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def region(source, begin, end):
-    """Lines strictly between the begin and end markers (all such regions)."""
-    out, inside = [], False
-    for line in source.splitlines():
-        if line.strip() == begin:
-            inside = True
-        elif line.strip() == end:
-            inside = False
-        elif inside:
-            out.append(line)
-    return out
-
-
-def strip_markers(source):
-    return "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
-
-
-def source_notebook(assignment):
-    return nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
-
-
-def release_notebook(assignment):
-    return nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
-
-
-def submission(release, source, overrides=None):
-    """The release notebook with every answer cell filled in: from ``overrides`` (grade id -> code) when
-    given, otherwise with the reference solution (markers removed). Metadata and locked cells untouched."""
-    overrides = overrides or {}
-    answers = {nbgrader_meta(c)["grade_id"]: strip_markers(c.source)
-               for c in source.cells if nbgrader_meta(c).get("solution")}
-    nb = nbformat.from_dict(json.loads(json.dumps(release)))
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            cell.source = overrides.get(meta["grade_id"], answers[meta["grade_id"]]).strip("\n")
-    return nb
-
-
 # ------------------------------------------------------------------------------- release = generated
 def test_release_is_what_generate_assignment_makes(tmp_path):
-    course = new_course(tmp_path)
+    course = copy_course(tmp_path)
     for a in ASSIGNMENTS:
         nbgrader(course, "generate_assignment", a, "--no-db", "--force")
     made = sorted(p.relative_to(course / "exercises") for p in (course / "exercises").rglob("*") if p.is_file())
@@ -131,8 +64,8 @@ def test_release_shows_no_solution_and_no_hidden_test(assignment):
     n_solutions = n_hidden = 0
     for cell in src.cells:
         meta = nbgrader_meta(cell)
-        sol = region(cell.source, *MARKERS[:2])
-        hid = region(cell.source, *MARKERS[2:])
+        sol = region(cell.source, *SOLUTION)
+        hid = region(cell.source, *HIDDEN)
         n_solutions += bool(sol and meta.get("solution"))
         n_hidden += bool(hid)
         secret_lines |= {line.strip() for line in sol + hid if len(line.strip()) > 15}
@@ -166,17 +99,15 @@ def graded_course(assignment):
     """Run the pipeline once per assignment; returns (course dir, scores, autograded notebooks)."""
     from nbgrader.api import Gradebook
 
-    course = new_course(tempfile.mkdtemp(prefix=f"course-{assignment}-"))
+    course = copy_course(tempfile.mkdtemp(prefix=f"course-{assignment}-"))
     nbgrader(course, "generate_assignment", assignment, "--force")
     release = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
     src = source_notebook(assignment)
-    students = {"solution": submission(release, src), "release": release}
+    students = {"solution": solved(release, src), "release": release}
     for name, wrong in fixtures(assignment).items():
-        students[f"wrong-{name}"] = submission(release, src, {k: v for k, v in wrong["cells"].items()})
+        students[f"wrong-{name}"] = solved(release, src, wrong["cells"])
     for student, nb in students.items():
-        folder = course / "submitted" / student / assignment
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{assignment}.ipynb")
+        submit(course, student, assignment, nb)
     nbgrader(course, "autograde", assignment, "--force")
     scores, notebooks = {}, {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -261,7 +192,7 @@ def test_wrong_submission_loses_exactly_its_points(assignment, mistake):
 def test_feedback_and_csv_export():
     course, scores, _ = graded_course("rnn_limits")
     nbgrader(course, "generate_feedback", "rnn_limits", "--force")
-    hidden = [line.strip() for c in source_notebook("rnn_limits").cells for line in region(c.source, *MARKERS[2:])
+    hidden = [line.strip() for c in source_notebook("rnn_limits").cells for line in region(c.source, *HIDDEN)
               if "checks." in line]
     texts = {}
     for student in scores:
@@ -295,7 +226,7 @@ def test_students_can_validate_before_submitting(tmp_path):
     of an unfinished notebook (run from the course folder, with its configuration)."""
     release, src = release_notebook("rnn_limits"), source_notebook("rnn_limits")
     done, todo = tmp_path / "done.ipynb", tmp_path / "todo.ipynb"
-    nbformat.write(submission(release, src), done)
+    nbformat.write(solved(release, src), done)
     nbformat.write(release, todo)
     ok = nbgrader(ROOT, "validate", str(done))
     assert "Success! Your notebook passes all the tests." in ok.stdout

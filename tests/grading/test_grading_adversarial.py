@@ -1,4 +1,4 @@
-"""The adversarial corpus (tests/adversarial/corpus.py) through the hardened autograder.
+"""The adversarial corpus (tests/grading/adversarial/corpus.py) through the hardened autograder.
 
 One batch grades the three control students alone, then the controls and
 every adversarial submission together (2 workers). Each case must get exactly

@@ -25,6 +25,7 @@ import textwrap
 import time
 
 from support import optional_deps
+from support.notebooks import ASSIGNMENTS, HIDDEN, region, source_notebook
 import pytest
 
 if optional_deps.problem("bubblewrap"):
@@ -38,20 +39,8 @@ PROBE_UID = 61099  # an unprivileged uid, as the student's kernel drops to (batc
 
 
 def hidden_test_lines():
-    lines = set()
-    for path in sorted(glob.glob(os.path.join(REPO, "solutions", "*", "*.ipynb"))):
-        with open(path, encoding="utf-8") as fh:
-            nb = json.load(fh)
-        for cell in nb["cells"]:
-            inside = False
-            for line in "".join(cell["source"]).splitlines():
-                if "### BEGIN HIDDEN TESTS" in line:
-                    inside = True
-                elif "### END HIDDEN TESTS" in line:
-                    inside = False
-                elif inside and len(line.strip()) >= 25:
-                    lines.add(line.strip())
-    return lines
+    return {line.strip() for assignment in ASSIGNMENTS for cell in source_notebook(assignment).cells
+            for line in region(cell.source, *HIDDEN) if len(line.strip()) >= 25}
 
 
 def _resolve(dotted):

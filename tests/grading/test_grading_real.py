@@ -2,7 +2,7 @@
 
 For each assignment the reference solution must earn every automatic point
 (the written answers wait for a person: ``needs_manual``), the untouched
-release none, and each known mistake of tests/exercise_fixtures/ must lose
+release none, and each known mistake of tests/grading/exercise_fixtures/ must lose
 exactly the test cells it names, with its message in the feedback. This also
 checks that a solution calling lstmkit's own version of an exercise loses its points in the sandbox too,
 where that version is absent from the student build (e.g. gates' "forward_through_lstmkit_layer").
@@ -10,18 +10,14 @@ where that version is absent from the student build (e.g. gates' "forward_throug
 
 import importlib
 import os
-import re
-import shutil
 
 import nbformat
 import pytest
 
-from support.grading_course import LIMITS, nbgrader
+from support.grading_course import LIMITS
+from support.nbgrader import copy_course, run as nbgrader, submit
+from support.notebooks import ASSIGNMENTS, solved
 from support.optional_deps import problem, reason
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ASSIGNMENTS = [a for a in ("rnn_limits", "gates", "cell_state", "variants", "reber")
-               if os.path.exists(os.path.join(ROOT, "solutions", a, a + ".ipynb"))]
 
 if problem("bubblewrap"):
     pytest.skip(reason("bubblewrap"), allow_module_level=True)
@@ -83,46 +79,23 @@ HOSTILE = {"gates": {"hostile_code_clone": ({"lstm_step_forward": CLONE}, STEP_C
            "cell_state": {"hostile_private_helper": ({"lstm_step_backward": PRIVATE_HELPER}, BACKWARD_CELLS)}}
 
 
-def strip_markers(source):
-    return "\n".join(line for line in source.splitlines()
-                     if not re.match(r"\s*### (BEGIN|END) SOLUTION", line))
-
-
-def answers_filled(release, source, overrides=None):
-    solutions = {c.metadata.nbgrader.grade_id: strip_markers(c.source) for c in source.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
-    solutions.update(overrides or {})
-    nb = nbformat.from_dict(release)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in solutions:
-            cell.source = solutions[gid].strip("\n")
-    return nb
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """All assignments graded in one course: {assignment: (course, rows by student)}."""
-    course = str(tmp_path_factory.mktemp("real") / "course")
-    os.makedirs(course)
-    shutil.copy(os.path.join(ROOT, "nbgrader_config.py"), course)
+    course = str(copy_course(tmp_path_factory.mktemp("real") / "course", release=True))
     results = {}
     for assignment in ASSIGNMENTS:
-        for folder in ("solutions", "exercises"):
-            shutil.copytree(os.path.join(ROOT, folder, assignment), os.path.join(course, folder, assignment))
         nbgrader(course, "generate_assignment", assignment, "--force")
         name = assignment + ".ipynb"
         release = nbformat.read(os.path.join(course, "exercises", assignment, name), 4)
         source = nbformat.read(os.path.join(course, "solutions", assignment, name), 4)
-        students = {"solution": answers_filled(release, source), "untouched": release}
+        students = {"solution": solved(release, source), "untouched": release}
         for mistake, spec in mistakes(assignment).items():
-            students[mistake] = answers_filled(release, source, spec["cells"])
+            students[mistake] = solved(release, source, spec["cells"])
         for hostile, (cells, _) in HOSTILE.get(assignment, {}).items():
-            students[hostile] = answers_filled(release, source, cells)
+            students[hostile] = solved(release, source, cells)
         for student, nb in students.items():
-            folder = os.path.join(course, "submitted", student, assignment)
-            os.makedirs(folder)
-            nbformat.write(nb, os.path.join(folder, name))
+            submit(course, student, assignment, nb)
         limits = dict(LIMITS, cell_timeout=120.0, notebook_timeout=600.0, memory_mb=2048)
         rows = batch.autograde(course, assignment, workers=2, students=sorted(students),
                                log=lambda *a: None, **limits)

@@ -17,34 +17,24 @@ blocked and recorded). Without chromium the tests are skipped, and the run ends 
 """
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from support.lab_server import FRONT_ENDS, Server
+from support.nbgrader import copy_course, run as run_nbgrader, submit
+from support.notebooks import ROOT, nbgrader_meta, release_notebook, solved, source_notebook
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "gates"
-RELEASE = ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 NOTEBOOK_PATH = f"exercises/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
 MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
-MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 # --------------------------------------------------------------------------------- course folders
-def nbgrader_meta(cell):
-    return cell.metadata.get("nbgrader", {})
-
-
 def is_comment_only(source: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in source.splitlines())
 
@@ -64,17 +54,10 @@ def expected_failures(nb) -> list[str]:
 
 def solved_release():
     """The release with every answer cell replaced by the source's answer, solution markers removed."""
-    release, source = nbformat.read(RELEASE, 4), nbformat.read(SOURCE, 4)
-    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if nbgrader_meta(c).get("solution")}
-    filled = 0
-    for cell in release.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            cell.source = "\n".join(line for line in answers[meta["grade_id"]].splitlines()
-                                    if not MARKERS.match(line))
-            filled += 1
-    assert filled >= 2, f"expected answer cells in {RELEASE}, found {filled}"
-    return release
+    release = release_notebook(ASSIGNMENT)
+    filled = sum(bool(nbgrader_meta(c).get("solution")) for c in release.cells)
+    assert filled >= 2, f"expected answer cells in the release of {ASSIGNMENT}, found {filled}"
+    return solved(release, source_notebook(ASSIGNMENT))
 
 
 def student_course(folder: Path, nb) -> Path:
@@ -86,23 +69,12 @@ def student_course(folder: Path, nb) -> Path:
     return folder
 
 
-def run_nbgrader(course: Path, *args):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    proc = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-
-
 def instructor_course(folder: Path) -> Path:
     """The source of one assignment, its release (which fills the gradebook) and one autograded submission."""
-    folder.mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, folder / "solutions" / ASSIGNMENT)
-    run_nbgrader(folder, "generate_assignment", ASSIGNMENT, "--force")
-    submitted = folder / "submitted" / "alice" / ASSIGNMENT
-    submitted.mkdir(parents=True)
-    nbformat.write(solved_release(), submitted / f"{ASSIGNMENT}.ipynb")
-    run_nbgrader(folder, "autograde", ASSIGNMENT, "--force")
+    copy_course(folder, [ASSIGNMENT])
+    run_nbgrader(folder, "generate_assignment", ASSIGNMENT, "--force", timeout=300)
+    submit(folder, "alice", ASSIGNMENT, solved_release())
+    run_nbgrader(folder, "autograde", ASSIGNMENT, "--force", timeout=300)
     return folder
 
 
@@ -156,7 +128,7 @@ def test_validate_button_reports_failures_then_success(front_end, tmp_path, serv
     # Notebook 7 loads nbgrader's JupyterLab extension too, and the validate-assignment plugin adds its
     # button to every notebook's toolbar there as well: both front ends are checked the same way.
     page, log = offline_page
-    release = nbformat.read(RELEASE, 4)
+    release = release_notebook(ASSIGNMENT)
     expected = expected_failures(release)
     assert len(expected) >= 3, expected
 
@@ -202,7 +174,7 @@ def test_formgrader_opens_from_jupyterlab(tmp_path, serve, offline_page):
 
     # the submission's page lists alice's notebook as needing a manual grade (the written answer)
     # the gradebook lists the submission with its automatic points and the written answer waiting for a grade
-    source = nbformat.read(SOURCE, 4)
+    source = source_notebook(ASSIGNMENT)
     auto = sum(nbgrader_meta(c)["points"] for c in source.cells
                if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution"))
     manual = {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in source.cells

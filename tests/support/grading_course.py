@@ -1,12 +1,14 @@
-"""Shared set-up for the grading tests: a copy of the fixture course with submissions."""
+"""The grader's own tests: a copy of the small fixture course (tests/grading/fixtures/) with submissions, and
+the adversarial corpus (tests/grading/adversarial/corpus.py)."""
 
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 
 import nbformat
+
+from .nbgrader import run as nbgrader
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GRADING_TESTS = os.path.join(os.path.dirname(HERE), "grading")
@@ -25,16 +27,6 @@ def load_corpus():
     sys.modules["grading_corpus"] = module
     spec.loader.exec_module(module)
     return module
-
-
-def nbgrader(course, *args):
-    """Run nbgrader's command line in ``course`` (its commands need the venv's bin on PATH)."""
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), *args],
-                          cwd=course, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return done
 
 
 def make_course(dest, extra_config=""):

@@ -15,9 +15,8 @@ import pytest
 
 from lstmkit import widgets as W
 
+from support.explorers import READ_VIEW, check_view_against_numpy, drag_slider, slider
 from support.lab_server import Server
-
-from test_widgets_browser import READ_VIEW, check_view_against_numpy, drag_slider, slider
 
 pytestmark = pytest.mark.browser
 

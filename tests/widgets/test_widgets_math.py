@@ -98,6 +98,40 @@ def as_lists(p):
     return {k: np.asarray(v).tolist() for k, v in p.items()}
 
 
+def random_sizes(rng):
+    """H (1 to 6 units), D (1 to 5 inputs)."""
+    return int(rng.integers(1, 7)), int(rng.integers(1, 6))
+
+
+def random_step_inputs(rng, H, D):
+    """x (1, D), h (1, H), c (1, H) for one step."""
+    return rng.normal(0, 2, (1, D)), rng.uniform(-1, 1, (1, H)), rng.normal(0, 2, (1, H))
+
+
+def step_case(fn, p, **rows):
+    """A driver case: the function's name, the parameters and each (1, n) array as a list (its one row)."""
+    return {"fn": fn, "p": as_lists(p), **{k: v[0].tolist() for k, v in rows.items()}}
+
+
+def assert_js_matches_numpy(run_js, name, seed, count, make):
+    """``count`` cases from make(rng, n) -> (a driver case, numpy's values), evaluated by the front end of
+    explorer ``name``: the same numbers."""
+    rng = np.random.default_rng(seed)
+    cases, expected = zip(*(make(rng, n) for n in range(count)))
+    for n, (js, py, case) in enumerate(zip(run_js(name, list(cases)), expected, cases)):
+        assert_close(js, py, f"{case['fn']} case {n} {case.get('opts', '')}")
+
+
+def assert_states_close(run_js, name, twin, seed, count, make, also=()):
+    """``count`` states from make(rng, n), and the states ``also``, through the JavaScript compute of explorer
+    ``name`` and through its numpy ``twin``: the same numbers."""
+    rng = np.random.default_rng(seed)
+    states = [make(rng, n) for n in range(count)] + list(also)
+    results = run_js(name, [{"fn": "compute", "state": s} for s in states])
+    for n, (js, s) in enumerate(zip(results, states)):
+        assert_close(js, twin(s), f"{name} state {n}")
+
+
 # ============================================================== the cell steps the explorers share
 @needs_node
 def test_sigmoid_matches_lstmkit(run_js):
@@ -109,125 +143,94 @@ def test_sigmoid_matches_lstmkit(run_js):
 
 @needs_node
 def test_lstm_step_matches_lstmkit_all_variants(run_js):
-    rng = np.random.default_rng(1)
-    cases, expected = [], []
-    for n in range(240):
-        opts = [dict(), dict(peepholes=True), dict(coupled=True), dict(coupled=True, peepholes=True),
-                dict(forget_gate=False), dict(forget_gate=False, peepholes=True)][n % 6]
-        H, D = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+    variants = [dict(), dict(peepholes=True), dict(coupled=True), dict(coupled=True, peepholes=True),
+                dict(forget_gate=False), dict(forget_gate=False, peepholes=True)]
+
+    def make(rng, n):
+        opts = variants[n % 6]
+        H, D = random_sizes(rng)
         G = len(cells.lstm_gate_names(opts.get("forget_gate", True), opts.get("coupled", False)))
         p = random_params(rng, G, H, D, peepholes=opts.get("peepholes", False))
-        x, h, c = rng.normal(0, 2, (1, D)), rng.uniform(-1, 1, (1, H)), rng.normal(0, 2, (1, H))
+        x, h, c = random_step_inputs(rng, H, D)
         hn, cn, cache = cells.lstm_step_forward(x, h, c, p, **opts)
-        cases.append({"fn": "lstmStep", "x": x[0].tolist(), "h": h[0].tolist(), "c": c[0].tolist(),
-                      "p": as_lists(p), "opts": opts})
-        expected.append({k: cache[k][0] for k in ("i", "f", "g", "o")} | {"c": cn[0], "h": hn[0]})
-    for n, (js, py) in enumerate(zip(run_js("variant_switch", cases), expected)):
-        assert_close(js, py, f"lstmStep case {n} {cases[n]['opts']}")
+        return (step_case("lstmStep", p, x=x, h=h, c=c) | {"opts": opts},
+                {k: cache[k][0] for k in ("i", "f", "g", "o")} | {"c": cn[0], "h": hn[0]})
+    assert_js_matches_numpy(run_js, "variant_switch", 1, 240, make)
 
 
 @needs_node
 def test_lstm_step_backward_matches_lstmkit(run_js):
-    rng = np.random.default_rng(2)
-    cases, expected = [], []
-    for _ in range(200):
-        H, D = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+    def make(rng, n):
+        H, D = random_sizes(rng)
         p = random_params(rng, 4, H, D)
-        x, h, c = rng.normal(0, 2, (1, D)), rng.uniform(-1, 1, (1, H)), rng.normal(0, 2, (1, H))
+        x, h, c = random_step_inputs(rng, H, D)
         dh, dc = rng.normal(0, 1, (1, H)), rng.normal(0, 1, (1, H))
         _, _, cache = cells.lstm_step_forward(x, h, c, p)
         _, dh_prev, dc_prev, _ = cells.lstm_step_backward(dh, dc, cache)
-        cases.append({"fn": "lstmStepBackward", "x": x[0].tolist(), "h": h[0].tolist(), "c": c[0].tolist(),
-                      "p": as_lists(p), "dh": dh[0].tolist(), "dc": dc[0].tolist()})
-        expected.append({"dh_prev": dh_prev[0], "dc_prev": dc_prev[0]})
-    for n, (js, py) in enumerate(zip(run_js("vanishing_explorer", cases), expected)):
-        assert_close(js, py, f"lstmStepBackward case {n}")
+        return (step_case("lstmStepBackward", p, x=x, h=h, c=c, dh=dh, dc=dc),
+                {"dh_prev": dh_prev[0], "dc_prev": dc_prev[0]})
+    assert_js_matches_numpy(run_js, "vanishing_explorer", 2, 200, make)
 
 
 @needs_node
 def test_gru_and_rnn_steps_match_lstmkit(run_js):
-    rng = np.random.default_rng(3)
-    cases, expected = [], []
-    for n in range(200):
-        H, D = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+    def make(rng, n):
+        H, D = random_sizes(rng)
         x, h = rng.normal(0, 2, (1, D)), rng.uniform(-1, 1, (1, H))
         if n % 2:                               # the explorers' GRU is Cho et al.'s (reset_after=False)
             p = random_params(rng, 3, H, D)
             hn, cache = cells.gru_step_forward(x, h, p)
-            cases.append({"fn": "gruStep", "x": x[0].tolist(), "h": h[0].tolist(), "p": as_lists(p)})
-            expected.append({k: cache[k][0] for k in ("r", "z", "n")} | {"h": hn[0]})
-        else:
-            p = random_params(rng, 1, H, D)
-            dh = rng.normal(0, 1, (1, H))
-            hn, cache = cells.rnn_step_forward(x, h, p)
-            _, dh_prev, _ = cells.rnn_step_backward(dh, cache)
-            cases.append({"fn": "rnnStep", "x": x[0].tolist(), "h": h[0].tolist(), "p": as_lists(p),
-                          "dh": dh[0].tolist()})
-            expected.append({"h": hn[0], "dh_prev": dh_prev[0]})
-    for n, (js, py) in enumerate(zip(run_js("variant_switch", cases), expected)):
-        assert_close(js, py, f"{cases[n]['fn']} case {n}")
+            return step_case("gruStep", p, x=x, h=h), {k: cache[k][0] for k in ("r", "z", "n")} | {"h": hn[0]}
+        p = random_params(rng, 1, H, D)
+        dh = rng.normal(0, 1, (1, H))
+        hn, cache = cells.rnn_step_forward(x, h, p)
+        _, dh_prev, _ = cells.rnn_step_backward(dh, cache)
+        return step_case("rnnStep", p, x=x, h=h, dh=dh), {"h": hn[0], "dh_prev": dh_prev[0]}
+    assert_js_matches_numpy(run_js, "variant_switch", 3, 200, make)
 
 
 # ================================================================ the four explorers, state to view
-def random_gate_state(rng):
-    s = {"x": rng.uniform(-3, 3), "h_prev": rng.uniform(-1, 1), "c_prev": rng.uniform(-3, 3)}
-    for k in W.GATES:
-        s.update({f"w_x{k}": rng.uniform(-4, 4), f"w_h{k}": rng.uniform(-4, 4), f"b_{k}": rng.uniform(-5, 5)})
-    return s
-
-
 @needs_node
 def test_gate_explorer_js_equals_numpy(run_js):
-    rng = np.random.default_rng(4)
-    states = [random_gate_state(rng) for _ in range(500)]
-    states.append(W.GateExplorer().state())                  # the defaults the book shows
-    results = run_js("gate_explorer", [{"fn": "compute", "state": s} for s in states])
-    for n, (js, s) in enumerate(zip(results, states)):
-        assert_close(js, W.gate_values(s), f"gate state {n}")
+    def make(rng, n):
+        s = {"x": rng.uniform(-3, 3), "h_prev": rng.uniform(-1, 1), "c_prev": rng.uniform(-3, 3)}
+        for k in W.GATES:
+            s.update({f"w_x{k}": rng.uniform(-4, 4), f"w_h{k}": rng.uniform(-4, 4), f"b_{k}": rng.uniform(-5, 5)})
+        return s
+    assert_states_close(run_js, "gate_explorer", W.gate_values, 4, 500, make,
+                        also=[W.GateExplorer().state()])            # the defaults the book shows
 
 
 @needs_node
 def test_memory_explorer_js_equals_numpy(run_js):
-    rng = np.random.default_rng(5)
-    states = []
-    for n in range(300):
+    def make(rng, n):
         T = int(rng.integers(1, 201))
         f = [0.0, 1.0, 0.5][n % 3] if n < 9 else float(rng.uniform(0, 1))
-        states.append({"T": T, "f": f, "i": float(rng.uniform(0, 1)), "v": float(rng.uniform(-2, 2)),
-                       "d": float(rng.uniform(-1, 1)), "w": float(rng.uniform(-3, 3)),
-                       "schedule": int(rng.integers(0, 3)), "erase_step": int(rng.integers(2, 201))})
-    results = run_js("memory_explorer", [{"fn": "compute", "state": s} for s in states])
-    for n, (js, s) in enumerate(zip(results, states)):
-        assert_close(js, W.memory_values(s), f"memory state {n}")
+        return {"T": T, "f": f, "i": float(rng.uniform(0, 1)), "v": float(rng.uniform(-2, 2)),
+                "d": float(rng.uniform(-1, 1)), "w": float(rng.uniform(-3, 3)),
+                "schedule": int(rng.integers(0, 3)), "erase_step": int(rng.integers(2, 201))}
+    assert_states_close(run_js, "memory_explorer", W.memory_values, 5, 300, make)
 
 
 @needs_node
 def test_vanishing_explorer_js_equals_numpy(run_js):
-    rng = np.random.default_rng(6)
-    states = []
-    for n in range(36):
+    def make(rng, n):
         data = W.vanishing_data(seed=n, steps=int(rng.integers(2, 61)), hidden=int(rng.integers(1, 17)),
                                 inputs=int(rng.integers(1, 5)))
-        states.append({"rho": float(rng.uniform(0.1, 2.0)), "activation_index": n % 3,
-                       "forget_bias": float(rng.uniform(-4, 8)), "data": data})
-    results = run_js("vanishing_explorer", [{"fn": "compute", "state": s} for s in states])
-    for n, (js, s) in enumerate(zip(results, states)):
-        assert_close(js, W.vanishing_values(s), f"vanishing state {n}")
+        return {"rho": float(rng.uniform(0.1, 2.0)), "activation_index": n % 3,
+                "forget_bias": float(rng.uniform(-4, 8)), "data": data}
+    assert_states_close(run_js, "vanishing_explorer", W.vanishing_values, 6, 36, make)
 
 
 @needs_node
 def test_variant_switch_js_equals_numpy(run_js):
-    rng = np.random.default_rng(7)
-    states = []
-    for n in range(120):
+    def make(rng, n):
         params = {k: rng.normal(0, 1.5, len(v)).tolist() for k, v in W.variant_params().items()}
-        states.append({"variant_index": n % 4, "pattern_index": int(rng.integers(0, 4)),
-                       "amplitude": float(rng.uniform(0, 3)), "forget_bias": float(rng.uniform(-3, 6)),
-                       "peephole": float(rng.uniform(-3, 3)), "params": params,
-                       "patterns": W.variant_patterns(steps=int(rng.integers(1, 25)), seed=n)})
-    results = run_js("variant_switch", [{"fn": "compute", "state": s} for s in states])
-    for n, (js, s) in enumerate(zip(results, states)):
-        assert_close(js, W.variant_values(s), f"variant state {n}")
+        return {"variant_index": n % 4, "pattern_index": int(rng.integers(0, 4)),
+                "amplitude": float(rng.uniform(0, 3)), "forget_bias": float(rng.uniform(-3, 6)),
+                "peephole": float(rng.uniform(-3, 3)), "params": params,
+                "patterns": W.variant_patterns(steps=int(rng.integers(1, 25)), seed=n)}
+    assert_states_close(run_js, "variant_switch", W.variant_values, 7, 120, make)
 
 
 # =================================================== the numpy twins against independent truths

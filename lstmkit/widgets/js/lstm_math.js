@@ -3,7 +3,7 @@
 //
 // lstmkit.widgets inlines this file at the top of every explorer's front end, so the explorers keep
 // computing in a page with no kernel and no network. Each function mirrors one in lstmkit (numpy);
-// tests/test_widgets_math.py checks that both give the same numbers.
+// tests/widgets/test_widgets_math.py checks that both give the same numbers.
 //
 // Conventions are lstmkit's: gate order i, f, g, o (LSTM) and r, z, n (GRU); a weight matrix is an
 // array of rows, one row per unit, so matvec(W, x) is the column-vector W x that lstmkit computes
