@@ -254,7 +254,7 @@ def test_wrong_submission_loses_exactly_its_points(assignment, mistake):
     if wrong["message"]:
         visible = next(k for k in wrong["loses"] if not k.endswith("_hidden"))
         errors = [o for o in outputs_of(notebooks[f"wrong-{mistake}"], visible) if o.output_type == "error"]
-        assert errors and errors[0].ename == "AssertionError", errors
+        assert errors and errors[0].ename == "CheckFailed", errors
         assert wrong["message"] in errors[0].evalue, errors[0].evalue
 
 
