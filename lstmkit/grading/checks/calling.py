@@ -207,7 +207,7 @@ def _raised(name, exc, args):
     return fail("generic.raised", f"{name} raised {kind}", f"{kind}: {text}")
 
 
-def _call(fn, name, *args, kwargs=None, arg_names=None, seconds=PART_SECONDS):
+def _call(fn, name, *args, kwargs=None, arg_names=None, seconds=None):
     """Call the learner's ``fn(*args, **kwargs)`` under the course's rules, the same in every grader.
 
     - ``fn`` gets copies of the arguments, and must not modify them: a function that changes an argument in
@@ -228,6 +228,7 @@ def _call(fn, name, *args, kwargs=None, arg_names=None, seconds=PART_SECONDS):
         raise fail("generic.calls_reference",
                    f"{name} is lstmkit's own {module}.{getattr(fn, '__name__', '?')}: define {name} yourself "
                    f"with def.")
+    seconds = PART_SECONDS if seconds is None else seconds
     arg_names = list(arg_names or [f"argument {k + 1}" for k in range(len(args))])
     sent, kept = _snapshot(list(args)), _snapshot(list(args))
     sent_kwargs = _snapshot(dict(kwargs or {}))

@@ -87,7 +87,6 @@ _SECTIONS = {
     "backward.candidate_sigmoid_derivative": "appendix_backward.html#walking-backwards",
     "backward.bias_mean": "appendix_backward.html#the-derivation-in-numpy",
     "backward.bias_hh_zero": "appendix_backward.html#the-derivation-in-numpy",
-    "backward.weight_transposed": "appendix_backward.html#the-derivation-in-numpy",
     "backward.finite_differences": "appendix_backward.html#the-derivation-in-numpy",
     "bptt.cell_not_carried": "appendix_backward.html#through-time",
     "bptt.recurrent_missing": "appendix_backward.html#through-time",
