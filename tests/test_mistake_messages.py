@@ -296,7 +296,7 @@ def report():
                         f"- missing: {'; '.join(problems)}", ""]
         counts = f"{len(mistakes(assignment))} cases"
         lines += [f"## {assignment} ({counts})", ""] + (section or ["All cases pass.", ""])
-    head = [f"# Mistake corpus: what the current checks get wrong", "",
+    head = ["# Mistake corpus: what the current checks get wrong", "",
             f"{failing} of {total} cases fail tests/test_mistake_messages.py.", ""]
     return "\n".join(head + lines)
 
