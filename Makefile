@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book
+.PHONY: install book test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,9 @@ export: $(VENV)/.installed            ## gradebook.db -> grades.csv
 
 bench-autograde: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_autograde.py
+
+bench-validate: $(VENV)/.installed     ## nbgrader validate of a correct notebook, per assignment (target 5 s)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_validate.py
 
 # The Reber chapter's results (book/data/reber_runs.json, reber_elman_runs.json, reber_lag_runs.json):
 # 10 seeds per model and grammar (budget 100,000 sequences), the same SRN trained with Elman's one-step

@@ -16,6 +16,8 @@ import secrets
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
+from lstmkit.grading.feedback import HideHiddenOutputs
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "lstm-course"
@@ -47,10 +49,11 @@ c.Execute.skip_cells_with_tag = "skip-" + secrets.token_hex(16)
 
 # Test cells whose last line is an expression would be read as partial credit: ours end in calls
 # that return None. Student-written answers are graded by hand in the formgrader.
-# Feedback shows each test cell without its hidden part (nbgrader would otherwise print the hidden tests
-# in the feedback, nbgrader #917). The traceback of a failing hidden test still shows the lines around the
-# failure, which tells the student which case failed.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows no hidden test: HideHiddenOutputs (lstmkit/grading/feedback.py) first rewrites the outputs
+# of test cells (a failing hidden test keeps only the check's summary in words and its pointer to the book;
+# no traceback, no printed output, no file path anywhere), then ClearHiddenTests removes the hidden lines
+# from the cells' source (nbgrader would otherwise print the hidden tests in the feedback, nbgrader #917).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

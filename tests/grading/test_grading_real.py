@@ -14,9 +14,10 @@ import os
 import nbformat
 import pytest
 
+import feedback_leaks
 from support.grading_course import LIMITS
 from support.nbgrader import copy_course, run as nbgrader, submit
-from support.notebooks import ASSIGNMENTS, solved
+from support.notebooks import ASSIGNMENTS, ROOT, solved
 from support.optional_deps import problem, reason
 
 if problem("bubblewrap"):
@@ -142,6 +143,21 @@ def test_known_mistake_loses_exactly_its_cells(graded, assignment, mistake):
     shown = " ".join(str(o.get("evalue", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     if spec.get("message"):
         assert spec["message"] in shown
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_shows_no_hidden_test_seed_size_or_path(graded, assignment):
+    """Feedback after the hardened grader (nbgrader generate_feedback on its autograded notebooks): no hidden
+    line, seed, hidden failure's detail or server path (the grader's own files, the course folder)."""
+    course, results = graded
+    nbgrader(course, "generate_feedback", assignment, "--force")
+    name = assignment + ".ipynb"
+    source = nbformat.read(os.path.join(course, "solutions", assignment, name), 4)
+    students = [s for s, row in results[assignment].items() if row["status"] in ("graded", "needs_manual")]
+    bad = feedback_leaks.check_course_feedback(course, assignment, source, students, extra_paths=[ROOT])
+    assert not bad, bad
+    page = feedback_leaks.page_text(os.path.join(course, "feedback", "untouched", assignment, assignment + ".html"))
+    assert page.count("A hidden test of this part failed") >= 2
 
 
 HOSTILE_CASES = [(a, name) for a in ASSIGNMENTS for name in sorted(HOSTILE.get(a, {}))]
