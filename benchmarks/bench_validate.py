@@ -19,7 +19,8 @@ from pathlib import Path
 
 import nbformat
 
-from bench_autograde import ASSIGNMENTS, BIN, ROOT, solution_submission
+from bench_autograde import ASSIGNMENTS, ROOT, solution_submission
+from support.nbgrader import BIN
 
 TARGET_SECONDS = 5.0
 

@@ -11,7 +11,7 @@ import pytest
 from lstmkit.grading import checks
 from lstmkit.grading.checks import calling, mistakes
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHECKS = os.path.join(ROOT, "lstmkit", "grading", "checks")
 
 

@@ -21,7 +21,7 @@ import tempfile
 import nbformat
 import pytest
 
-import feedback_leaks
+from support import feedback_leaks
 from support.nbgrader import copy_course, run as nbgrader, submit
 from support.notebooks import HIDDEN, MARKERS, ROOT, ASSIGNMENTS, SOLUTION, nbgrader_meta, region, \
     release_notebook, solved, source_notebook

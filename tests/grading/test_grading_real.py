@@ -14,7 +14,7 @@ import os
 import nbformat
 import pytest
 
-import feedback_leaks
+from support import feedback_leaks
 from support.grading_course import LIMITS
 from support.nbgrader import copy_course, run as nbgrader, submit
 from support.notebooks import ASSIGNMENTS, ROOT, solved

@@ -1,4 +1,4 @@
-"""Every known mistake of tests/exercise_fixtures/, graded in process in seconds (no nbgrader, no sandbox).
+"""Every known mistake of tests/grading/exercise_fixtures/, graded in process in seconds (no nbgrader, no sandbox).
 
 For each case the notebook of solutions/<assignment>/ is run the way nbgrader runs it, in one fresh namespace
 and in notebook order: the set-up cell, the answer cells (the reference solution with the solution markers
@@ -8,8 +8,8 @@ warning (nbgrader gives zero to a cell that writes to stderr). The case must los
 and the first visible test cell it loses must fail with an AssertionError whose message contains the case's
 phrase: the diagnosis a learner needs (the gate, term, time step or convention).
 
-The same corpus is graded with both real graders in tests/test_exercises.py (plain nbgrader) and
-tests/test_grading_real.py (the hardened, sandboxed grader); this file is the fast loop for writing checks.
+The same corpus is graded with both real graders in tests/grading/test_exercises.py (plain nbgrader) and
+tests/grading/test_grading_real.py (the hardened, sandboxed grader); this file is the fast loop for writing checks.
 
 Speed: a test cell none of whose dependencies the case replaced gets the reference solution's outcome. Its
 dependencies are the names the cell uses, followed through the globals of every function they reach (in the
@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
 CELL_SECONDS = 180       # a case that loops for ever fails its cell instead of stopping the run
 
@@ -297,7 +297,7 @@ def report():
         counts = f"{len(mistakes(assignment))} cases"
         lines += [f"## {assignment} ({counts})", ""] + (section or ["All cases pass.", ""])
     head = ["# Mistake corpus: what the current checks get wrong", "",
-            f"{failing} of {total} cases fail tests/test_mistake_messages.py.", ""]
+            f"{failing} of {total} cases fail tests/grading/test_mistake_messages.py.", ""]
     return "\n".join(head + lines)
 
 

@@ -1,1 +1,1 @@
-"""Wrong submissions for the graded exercises, one per known mistake (see tests/test_exercises.py)."""
+"""Wrong submissions for the graded exercises, one per known mistake (see tests/grading/test_exercises.py)."""
