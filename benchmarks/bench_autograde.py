@@ -23,18 +23,13 @@ from support.notebooks import ASSIGNMENTS, release_notebook, solved, source_note
 TARGET_SECONDS = 60.0
 
 
-def solution_submission(course, assignment):
-    """The release with every answer cell holding the reference solution."""
-    return solved(release_notebook(assignment, course), source_notebook(assignment, course))
-
-
 def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         course = copy_course(tmp)
         for a in ASSIGNMENTS:
             run(course, "generate_assignment", a, "--force")
-            submit(course, "student", a, solution_submission(course, a))
+            submit(course, "student", a, solved(release_notebook(a, course), source_notebook(a, course)))
             start = time.perf_counter()
             run(course, "autograde", a, "--force")
             seconds = time.perf_counter() - start

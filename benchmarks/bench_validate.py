@@ -10,8 +10,6 @@ and to the target.
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,19 +17,19 @@ from pathlib import Path
 
 import nbformat
 
-from bench_autograde import ASSIGNMENTS, ROOT, solution_submission
-from support.nbgrader import BIN
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from support.nbgrader import copy_course, run  # noqa: E402
+from support.notebooks import ASSIGNMENTS, nbgrader_meta, release_notebook, solved, source_notebook  # noqa: E402
 
 TARGET_SECONDS = 5.0
 
 
 def validate_seconds(course, path):
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     start = time.perf_counter()
-    res = subprocess.run([str(BIN / "nbgrader"), "validate", str(path)], cwd=course, env=env,
-                         capture_output=True, text=True)
+    res = run(course, "validate", path)
     seconds = time.perf_counter() - start
-    if res.returncode or "Success!" not in res.stdout:
+    if "Success!" not in res.stdout:
         sys.exit(f"nbgrader validate {path} did not pass:\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}")
     return seconds
 
@@ -39,16 +37,13 @@ def validate_seconds(course, path):
 def main():
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
-        course = Path(tmp)
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        for folder in ("solutions", "exercises"):
-            shutil.copytree(ROOT / folder, course / folder)
+        course = copy_course(tmp, release=True)
         for a in ASSIGNMENTS:
-            nb = solution_submission(course, a)
+            nb = solved(release_notebook(a, course), source_notebook(a, course))
             path = course / "exercises" / a / f"{a}.ipynb"
             nbformat.write(nb, path)
             floor_nb = nbformat.v4.new_notebook(cells=[nb.cells[next(
-                k for k, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")]])
+                k for k, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == "setup")]])
             floor_path = course / "exercises" / a / "floor.ipynb"
             nbformat.write(floor_nb, floor_path)
             floor = validate_seconds(course, floor_path)

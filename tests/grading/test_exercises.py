@@ -13,7 +13,6 @@
 import csv
 import functools
 import html
-import importlib
 import json
 import re
 import tempfile
@@ -23,14 +22,10 @@ import pytest
 
 from support import feedback_leaks
 from support.nbgrader import copy_course, run as nbgrader, submit
-from support.notebooks import HIDDEN, MARKERS, ROOT, ASSIGNMENTS, SOLUTION, nbgrader_meta, region, \
-    release_notebook, solved, source_notebook
+from support.notebooks import HIDDEN, MARKERS, ROOT, ASSIGNMENTS, SOLUTION, known_mistakes as fixtures, \
+    nbgrader_meta, region, release_notebook, solved, source_notebook
 
 DATA_FILES = {"reber": ["reber_data.npz"]}  # shipped next to the notebook (the data of its training part)
-
-
-def fixtures(assignment):
-    return importlib.import_module(f"exercise_fixtures.{assignment}").SUBMISSIONS
 
 
 # ------------------------------------------------------------------------------- release = generated

@@ -8,7 +8,6 @@ checks that a solution calling lstmkit's own version of an exercise loses its po
 where that version is absent from the student build (e.g. gates' "forward_through_lstmkit_layer").
 """
 
-import importlib
 import os
 
 import nbformat
@@ -17,17 +16,13 @@ import pytest
 from support import feedback_leaks
 from support.grading_course import LIMITS
 from support.nbgrader import copy_course, run as nbgrader, submit
-from support.notebooks import ASSIGNMENTS, ROOT, solved
+from support.notebooks import ASSIGNMENTS, ROOT, known_mistakes as mistakes, solved
 from support.optional_deps import problem, reason
 
 if problem("bubblewrap"):
     pytest.skip(reason("bubblewrap"), allow_module_level=True)
 
 from lstmkit.grading import batch  # noqa: E402
-
-
-def mistakes(assignment):
-    return importlib.import_module(f"exercise_fixtures.{assignment}").SUBMISSIONS
 
 
 CASES = [(a, m) for a in ASSIGNMENTS for m in sorted(mistakes(a))]

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import os
-import re
 import signal
 import sys
 import types
@@ -30,18 +28,12 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
+from support.notebooks import ASSIGNMENTS, ROOT, known_mistakes as mistakes, nbgrader_meta, source_notebook, \
+    strip_markers
+
 CELL_SECONDS = 180       # a case that loops for ever fails its cell instead of stopping the run
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-
-def mistakes(assignment):
-    return importlib.import_module(f"exercise_fixtures.{assignment}").SUBMISSIONS
 
 
 # ------------------------------------------------------------------------------------------ the notebook
@@ -52,18 +44,13 @@ class Cell:
     source: str
 
 
-def strip_markers(source):
-    return "\n".join(line for line in source.splitlines()
-                     if not re.match(r"\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$", line))
-
-
 @functools.lru_cache(maxsize=None)
 def notebook_cells(assignment):
     """The cells that matter for grading, in notebook order: set-up, answers, tests (markers removed)."""
-    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    nb = source_notebook(assignment)
     cells = []
     for c in nb.cells:
-        meta = c.metadata.get("nbgrader", {})
+        meta = nbgrader_meta(c)
         if c.cell_type != "code":
             continue
         gid = meta.get("grade_id", "")

@@ -10,7 +10,7 @@ import re
 
 import nbformat
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+from .notebooks import HIDDEN, region
 
 
 def page_text(path):
@@ -25,8 +25,8 @@ def hidden_lines(source_nb):
     """Every code line of the hidden blocks of ``source_nb`` (comments and blank lines left out)."""
     lines = []
     for cell in source_nb.cells:
-        for block in HIDDEN.findall(cell.source):
-            lines += [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("#")]
+        lines += [line.strip() for line in region(cell.source, *HIDDEN)
+                  if line.strip() and not line.strip().startswith("#")]
     return lines
 
 
@@ -72,7 +72,7 @@ def check_course_feedback(course, assignment, source_nb, students, extra_paths=(
     for student in students:
         page = page_text(os.path.join(course, "feedback", student, assignment, assignment + ".html"))
         autograded = nbformat.read(os.path.join(course, "autograded", student, assignment, assignment + ".ipynb"), 4)
-        found = leaks(page, source_nb, autograded, [str(course), *extra_paths])
+        found = leaks(page, source_nb, autograded, [str(course), *map(str, extra_paths)])
         if found:
             bad[student] = found
     return bad

@@ -5,7 +5,9 @@ markers and hidden tests between the hidden-test markers; the release (``exercis
 """
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -18,6 +20,8 @@ ASSIGNMENTS = list(_DECLARED)
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 MARKERS = SOLUTION + HIDDEN
+FIXTURES = Path(__file__).resolve().parents[1] / "grading"
+"""Where the package ``exercise_fixtures`` (the known mistakes of each assignment) lives."""
 
 
 def nbgrader_meta(cell) -> dict:
@@ -72,3 +76,11 @@ def solved(release, source, overrides: dict[str, str] | None = None):
     """The release with every answer cell filled in: from ``overrides`` (grade id -> code) where given,
     otherwise with the reference solution of ``source``."""
     return fill_answers(release, {**solution_answers(source), **(overrides or {})})
+
+
+def known_mistakes(assignment: str) -> dict:
+    """The wrong submissions of ``assignment``, one per known mistake (tests/grading/exercise_fixtures/):
+    {name: {'cells': {grade id: code}, 'loses': [test cells], 'message': what the visible test must say}}."""
+    if str(FIXTURES) not in sys.path:
+        sys.path.insert(0, str(FIXTURES))
+    return importlib.import_module(f"exercise_fixtures.{assignment}").SUBMISSIONS
