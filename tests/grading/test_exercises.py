@@ -104,7 +104,9 @@ def graded_course(assignment):
         students[f"wrong-{name}"] = solved(release, src, wrong["cells"])
     for student, nb in students.items():
         submit(course, student, assignment, nb)
-    nbgrader(course, "autograde", assignment, "--force")
+    # nbgrader limits each cell to 120 s; the batch gets 300 s a notebook (on a loaded machine a reber notebook,
+    # which trains its model in the visible and the hidden test, takes more than a minute).
+    nbgrader(course, "autograde", assignment, "--force", timeout=300 * len(students))
     scores, notebooks = {}, {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in students:
