@@ -190,7 +190,7 @@ def test_command_line_errors_are_clear(tmp_path):
 
 @needs_bwrap
 def test_unknown_assignment_names_the_missing_step(tmp_path):
-    shutil.copy(os.path.join(ROOT, "tests", "fixtures", "grading_course", "nbgrader_config.py"), tmp_path)
+    shutil.copy(os.path.join(ROOT, "tests", "grading", "fixtures", "grading_course", "nbgrader_config.py"), tmp_path)
     done = cli(tmp_path, "autograde", "nope")
     assert done.returncode == 2
     assert "assignment 'nope' is not in the gradebook" in done.stderr

@@ -1,4 +1,4 @@
-"""Adversarial submissions for the fixture assignment ``ps1`` (tests/fixtures/grading_course).
+"""Adversarial submissions for the fixture assignment ``ps1`` (tests/grading/fixtures/grading_course).
 
 The assignment has four test cells: ``test_sigmoid`` (1 point), ``test_gates``
 (2), ``test_rnn`` (2) and ``test_dtype`` (1): 6 points. Each case builds one
