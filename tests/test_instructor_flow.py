@@ -3,13 +3,14 @@
 A temporary course folder holds the course's nbgrader_config.py, solutions/ and the committed exercises/ of
 rnn_limits (the cheapest assignment), and four students: alice (the reference solution and a written answer),
 bob (the untouched release), carol (a notebook cut off mid-file: not valid JSON) and dave (the reference
-solution, a written answer, and the visible test of the first part replaced by `pass`).
+solution, a written answer, the visible test of the first part replaced by `pass` and the released stub of its
+hidden test cell edited).
 
 - In the documented order, through the Makefile (`make release autograde feedback export COURSE=...`), with
   the manual grades entered by the documented Python snippet (alice) and by `python -m lstmkit.grading manual`
   (dave): every student but carol is graded with the points the source notebook gives the tests they pass,
-  carol is named at the end of the output and leaves nothing in the gradebook, the one checksum warning is
-  dave's edited test (no untouched hidden-test cell warns), the formgrader lists alice and dave as needing a
+  carol is named at the end of the output and leaves nothing in the gradebook, the checksum warnings are
+  dave's two edited cells and no untouched hidden-test cell of anyone, the formgrader lists alice and dave as needing a
   manual grade before the grades and nobody after, feedback runs without a configuration warning and shows
   dave's comment, and grades.csv carries a status that tells carol's "not graded" from bob's graded 0.
 - Autograding before `make release`, with `make autograde`, with the hardened grader and with nbgrader's own
@@ -33,7 +34,8 @@ from optional_deps import needs
 ROOT = Path(__file__).resolve().parents[1]
 A = "rnn_limits"
 ANSWER = "answer_vanishing"
-TAMPERED = "test_rnn_step_forward"
+TAMPERED = {"test_rnn_step_forward": "pass",                                  # a visible test, emptied
+            "test_rnn_step_forward_hidden": "# Hidden tests: none\nassert True"}  # a hidden test's cell, edited
 STUDENTS = ["alice", "bob", "carol", "dave"]
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -70,8 +72,8 @@ def solved(release, tamper=False):
             cell.source = "Each step multiplies the gradient by W_hh^T and tanh': below 1, the product vanishes."
         elif meta(cell).get("solution"):
             cell.source = solutions[gid]
-        elif tamper and gid == TAMPERED:
-            cell.source = "pass"
+        elif tamper and gid in TAMPERED:
+            cell.source = TAMPERED[gid]
     return nb
 
 
@@ -84,13 +86,13 @@ def new_course(folder):
     return course
 
 
-def collect(course):
+def collect(course, students=STUDENTS):
     """Put each student's notebook where the docs say: submitted/<student>/<assignment>/<assignment>.ipynb."""
     release = nbformat.read(ROOT / "exercises" / A / f"{A}.ipynb", as_version=4)
     text = {"alice": nbformat.writes(solved(release)), "bob": nbformat.writes(release),
             "dave": nbformat.writes(solved(release, tamper=True))}
     text["carol"] = text["alice"][: len(text["alice"]) // 2]  # a notebook cut off mid-file
-    for student in STUDENTS:
+    for student in students:
         folder = course / "submitted" / student / A
         folder.mkdir(parents=True)
         (folder / f"{A}.ipynb").write_text(text[student])
@@ -158,6 +160,15 @@ def run_snippet(course, student, cell, score):
     assert done.returncode == 0, done.stderr
 
 
+def manual_error(course, student, cell, score):
+    from lstmkit.grading.course import CourseError
+    from lstmkit.grading.manual import set_manual_grade
+
+    with pytest.raises(CourseError) as err:
+        set_manual_grade(course, A, student, cell, score)
+    return str(err.value)
+
+
 def read_csv(path):
     with open(path, newline="") as fh:
         return list(csv.reader(fh))
@@ -174,9 +185,8 @@ def documented(tmp_path_factory):
     run["waiting_before"] = formgrader_waiting(course)
     run_snippet(course, "alice", ANSWER, 1.5)
     run["manual"] = grading_cli(course, "manual", A, "dave", ANSWER, "2", "--comment", "Right, and well put.")
-    run["manual_errors"] = [grading_cli(course, "manual", A, "dave", ANSWER, "5"),
-                            grading_cli(course, "manual", A, "carol", ANSWER, "1"),
-                            grading_cli(course, "manual", A, "dave", "answer_nope", "1")]
+    run["manual_errors"] = [manual_error(course, "dave", ANSWER, 5), manual_error(course, "carol", ANSWER, 1),
+                            manual_error(course, "dave", "answer_nope", 1)]
     run["waiting_after"] = formgrader_waiting(course)
     run["feedback"] = make(course, "feedback")
     run["export"] = make(course, "export")
@@ -201,14 +211,15 @@ def test_autograde_grades_everyone_else_and_names_the_broken_notebook_last(docum
         assert student not in tail
         assert (course / "autograded" / student / A / f"{A}.ipynb").is_file()
     full = float(auto_points())
+    # bob's 0 shows the hidden tests ran: the released hidden-test cells are comments, which would pass
     assert run["scores"] == {"alice": (full, True), "bob": (0.0, False), "dave": (full, True)}, \
         "carol leaves no submission; alice and dave earn every automatic point and wait for their answer"
 
 
-def test_only_the_edited_test_cell_warns_about_its_checksum(documented):
+def test_only_edited_test_cells_warn_about_their_checksum(documented):
     _, run = documented
     warned = CHECKSUM_WARNING.findall(run["autograde"][1])
-    assert warned == [TAMPERED], f"expected one warning, for dave's edited {TAMPERED}; got {warned}"
+    assert sorted(warned) == sorted(TAMPERED), f"expected warnings for dave's edited cells only, got {warned}"
 
 
 def test_manual_grades_empty_the_formgraders_list(documented):
@@ -223,10 +234,11 @@ def test_manual_grades_empty_the_formgraders_list(documented):
 
 def test_manual_command_names_what_is_wrong(documented):
     _, run = documented
-    (s1, over), (s2, ungraded), (s3, unknown) = run["manual_errors"]
-    assert s1 == 2 and f"score: expected a number from 0 to {answer_points():g} (the points of {ANSWER}), got 5" in over
-    assert s2 == 2 and "student: 'carol' has no graded submission of 'rnn_limits'; autograde it first" in ungraded
-    assert s3 == 2 and "cell: expected a graded cell of rnn_limits (" in unknown and ANSWER in unknown
+    over, ungraded, unknown = run["manual_errors"]
+    assert over == f"score: expected a number from 0 to {answer_points():g} (the points of {ANSWER}), got 5"
+    assert ungraded == "student: 'carol' has no graded submission of 'rnn_limits'; autograde it first"
+    assert unknown.startswith("cell: expected a graded cell of rnn_limits (") and ANSWER in unknown
+    assert unknown.endswith("got 'answer_nope'")
 
 
 def test_feedback_runs_clean_and_carries_the_manual_grade(documented):
@@ -254,16 +266,16 @@ def test_export_tells_an_ungraded_notebook_from_a_graded_zero(documented):
 # -------------------------------------------------------------------------------- autograde before release
 def test_make_autograde_before_release_records_the_assignment(tmp_path):
     course = new_course(tmp_path)
-    collect(course)
+    collect(course, ["alice", "carol"])
     committed = (course / "exercises" / A / f"{A}.ipynb").read_bytes()
     status, out = make(course, "autograde")
     assert "No assignment with ID" not in out
     assert f"{A}: recorded in the gradebook from {course / 'solutions' / A}" in out
     assert status != 0 and f"{A}, student carol: {A}.ipynb is not valid JSON" in out
     assert (course / "exercises" / A / f"{A}.ipynb").read_bytes() == committed, "exercises/ must stay as committed"
-    full = float(auto_points())
-    graded = {"alice": (full, True), "bob": (0.0, False), "dave": (full, True)}
+    graded = {"alice": (float(auto_points()), True)}  # the hidden tests ran: every automatic point
     assert gradebook_scores(course) == graded
+    assert grading_cli(course, "record", A) == (0, f"{A}: already in the gradebook\n")
     status, out = make(course, "release")  # releasing after grading works too
     assert status == 0, out[-3000:]
     assert gradebook_scores(course) == graded
@@ -282,7 +294,8 @@ def test_hardened_autograde_before_release_records_the_assignment(tmp_path):
         "alice": ("needs_manual", full), "bob": ("graded", 0.0), "carol": ("rejected", 0.0),
         "dave": ("needs_manual", full)}
     assert rows["alice"]["reason"] == "" and rows["bob"]["reason"] == ""
-    assert TAMPERED in rows["dave"]["reason"] and "hidden" not in rows["dave"]["reason"]
+    repaired = set(re.findall(r"test_\w+", rows["dave"]["reason"]))
+    assert repaired == set(TAMPERED), rows["dave"]["reason"]
     assert "rejected: carol: rnn_limits.ipynb is not valid JSON" in out
     status, out = make(course, "export")
     assert status == 0, out[-3000:]
@@ -291,12 +304,18 @@ def test_hardened_autograde_before_release_records_the_assignment(tmp_path):
 
 
 def test_nbgrader_autograde_before_release_records_the_assignment(tmp_path):
+    """nbgrader's own command, through nbgrader_config.py's hook; with an exercises/ older than solutions/."""
     course = new_course(tmp_path)
-    collect(course)
-    for student in ("alice", "carol", "dave"):
-        shutil.rmtree(course / "submitted" / student)
+    collect(course, ["bob"])
+    release = course / "exercises" / A / f"{A}.ipynb"
+    older = nbformat.read(release, as_version=4)
+    older.cells[0].source += "\n\nAn earlier wording of the introduction."
+    nbformat.write(older, release)
     done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", A, "--force"], cwd=course,
                           capture_output=True, text=True, env=env(), timeout=900)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     assert f"{A}: recorded in the gradebook" in done.stderr
+    assert f"warning: {A}.ipynb in {course / 'exercises' / A} differs from what {course / 'solutions' / A}" \
+           " generates now" in done.stderr
+    assert nbformat.read(release, as_version=4) == older
     assert gradebook_scores(course) == {"bob": (0.0, False)}

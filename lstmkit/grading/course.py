@@ -90,7 +90,8 @@ def record_assignment(root, assignment, log=print):
         stale = _differing_notebooks(os.path.join(tmp, assignment), release)
     log(f"{assignment}: recorded in the gradebook from {source} ({release} left as it is)")
     if stale:
-        log(f"warning: {', '.join(stale)} in {release} differ from what {source} generates now; grading uses the "
+        verb = "differs" if len(stale) == 1 else "differ"
+        log(f"warning: {', '.join(stale)} in {release} {verb} from what {source} generates now; grading uses the "
             f"tests of {source}. If you changed the source, run `make release` and hand out the new version.")
     return True
 
