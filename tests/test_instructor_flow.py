@@ -54,7 +54,8 @@ def source_notebook():
 
 def auto_points():
     """The points of the source's test cells (the reference solution earns all of them)."""
-    return sum(meta(c)["points"] for c in source_notebook().cells if meta(c).get("grade") and not meta(c).get("solution"))
+    return sum(meta(c)["points"] for c in source_notebook().cells
+               if meta(c).get("grade") and not meta(c).get("solution"))
 
 
 def answer_points():
