@@ -201,37 +201,45 @@ _CRITERION_MISTAKES = (
 )
 
 
-def _criterion_mistake(found, outputs, legal):
-    """(code, words) of the known mistake that gives ``found`` on this case (the first that does)."""
-    lowest = np.where(legal, outputs, np.inf).min(axis=1)
-    highest = np.where(legal, -np.inf, outputs).max(axis=1)
-    top = legal[np.arange(len(legal)), outputs.argmax(axis=1)]
-    expected = bool(np.all(lowest > highest))
+def _criterion_mistake(answers):
+    """(code, words) of the known mistake that gives every answer in ``answers`` [(found, outputs, legal)]
+    (on one case two mistakes can give the same answer; over all the cases only one does)."""
     for code, words, verdict in _CRITERION_MISTAKES:
-        guess = verdict(lowest, highest, top)
-        if guess == found and guess != expected:
+        if all(found == verdict(*_criterion_parts(outputs, legal)) for found, outputs, legal in answers):
             return code, words
     return "reber.criterion_wrong", "every legal symbol must beat every illegal one (a tie does not count), at every step"
+
+
+def _criterion_parts(outputs, legal):
+    """(lowest legal output, highest illegal output, is the top output legal), each (T,)."""
+    lowest = np.where(legal, outputs, np.inf).min(axis=1)
+    highest = np.where(legal, -np.inf, outputs).max(axis=1)
+    return lowest, highest, legal[np.arange(len(legal)), outputs.argmax(axis=1)]
 
 
 def check_reber_criterion(fn, *, seed=0):
     """fn(outputs (T, 7), legal (T, 7) bool) -> bool: True when, at every step t, every legal next symbol's
     output is larger than every illegal symbol's output (Hochreiter & Schmidhuber 1997)."""
+    answers, first_wrong = [], None
     for outputs, legal in _criterion_cases(seed):
         found = _call(fn, "predicts_correctly", outputs, legal, arg_names=["outputs", "legal"])
-        expected = bool(_reber.correct_positions(outputs[:, None], legal[:, None].astype(float)).all())
         if not isinstance(found, (bool, np.bool_)):
             raise fail("generic", f"predicts_correctly should return True or False, found {type(found).__name__}")
-        if bool(found) != expected:
-            bad = np.flatnonzero(~_reber.correct_positions(outputs[:, None], legal[:, None].astype(float))[:, 0])
-            t = int(bad[0]) if len(bad) else None
-            detail = "every step is right" if t is None else (
-                f"at step t = {t} the legal symbols {sorted(_reber.SYMBOLS[k] for k in np.flatnonzero(legal[t]))} "
-                f"have outputs {np.round(outputs[t][legal[t]], 3).tolist()} and the largest illegal output is "
-                f"{outputs[t][~legal[t]].max():.3f}")
-            code, words = _criterion_mistake(bool(found), outputs, legal)
-            raise fail(code, f"predicts_correctly returned {bool(found)} where the answer is {expected}: {words}",
-                       detail)
+        answers.append((bool(found), outputs, legal))
+        expected = bool(_reber.correct_positions(outputs[:, None], legal[:, None].astype(float)).all())
+        if bool(found) != expected and first_wrong is None:
+            first_wrong = (bool(found), expected, outputs, legal)
+    if first_wrong is None:
+        return
+    found, expected, outputs, legal = first_wrong
+    bad = np.flatnonzero(~_reber.correct_positions(outputs[:, None], legal[:, None].astype(float))[:, 0])
+    t = int(bad[0]) if len(bad) else None
+    detail = "every step is right" if t is None else (
+        f"at step t = {t} the legal symbols {sorted(_reber.SYMBOLS[k] for k in np.flatnonzero(legal[t]))} "
+        f"have outputs {np.round(outputs[t][legal[t]], 3).tolist()} and the largest illegal output is "
+        f"{outputs[t][~legal[t]].max():.3f}")
+    code, words = _criterion_mistake(answers)
+    raise fail(code, f"predicts_correctly returned {found} where the answer is {expected}: {words}", detail)
 
 
 REBER_MAX_HIDDEN = 256
