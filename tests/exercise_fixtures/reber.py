@@ -274,8 +274,10 @@ def train_reber(seed):
                 break
     return ({k: v.copy() for k, v in lstm.params.items()}, {k: v.copy() for k, v in readout.params.items()})
 '''},
-        loses=TRAINING_CELLS,
-        message="the same weights for two different seeds"),
+        # The visible test trains once; the hidden test trains a second seed and says "the same weights for two
+        # different seeds" (tests/test_grading_real.py checks that the feedback shows it).
+        loses=["test_train_reber_hidden"],
+        message=None),
     # The pair in the other order.
     "training_returns_readout_first": dict(
         cells={"train_reber": SHORT_TRAINING + "    return readout.params, lstm.params\n"},
