@@ -61,7 +61,7 @@ def leaks(page, source_nb, autograded_nb, paths):
     found += [f"hidden seed {s!r}" for s in hidden_seeds(source_nb) if s in flat]
     found += [f"detail of a hidden failure {d[:60]!r}" for d in hidden_details(autograded_nb)
               if " ".join(d.split()) in flat]
-    found += [f"server path {p!r}" for p in paths if p and p in page]
+    found += [f"server path {str(p)!r}" for p in paths if p and str(p) in page]
     # the grader's own files; /opt/course/... is the sandbox's copy that the student's code itself runs on
     found += [f"file path {m!r}" for m in re.findall(r"\S*(?:site-packages|lstmkit/grading)\S*", page)
               if "/opt/course/" not in m]
