@@ -6,6 +6,9 @@
   autograder (``lstmkit.grading.batch``); it runs each submission in a sandbox,
   evaluates the tests outside the student's process and writes nbgrader's
   gradebook, ``autograded/`` and a CSV report.
+- ``python -m lstmkit.grading plain|manual|record ...``: nbgrader's own commands over every assignment with a
+  report of what failed (the Makefile's targets), a manual grade, recording an assignment in the gradebook;
+  ``nbgrader_plugins`` and ``export`` are what ``nbgrader_config.py`` plugs into nbgrader.
 
 Nothing here imports nbgrader at import time.
 """

@@ -1,6 +1,12 @@
-"""Command line: ``python -m lstmkit.grading autograde ASSIGNMENT [--workers N] [--csv PATH]``.
+"""Command line, run from the course directory (the one holding ``nbgrader_config.py``):
 
-Run it from the course directory (the one holding ``nbgrader_config.py``).
+- ``python -m lstmkit.grading autograde ASSIGNMENT [--workers N] [--csv PATH]``: the hardened grader;
+- ``python -m lstmkit.grading plain {release,autograde,feedback} ASSIGNMENT...``: nbgrader's own command for
+  each assignment, to the end, naming what failed (the Makefile's targets);
+- ``python -m lstmkit.grading manual ASSIGNMENT STUDENT CELL SCORE [--comment TEXT]``: a manual grade, as the
+  formgrader records it;
+- ``python -m lstmkit.grading record ASSIGNMENT...``: put assignments into the gradebook from ``solutions/``
+  (both graders do it themselves when needed).
 """
 
 import argparse
@@ -37,6 +43,18 @@ def build_parser():
     auto.add_argument("--output-limit", type=int, default=DEFAULTS.output_limit)
     auto.add_argument("--no-sandbox", action="store_true",
                       help="run without bubblewrap (only for trusted submissions)")
+    plain = sub.add_parser("plain", help="run nbgrader's command for each assignment and name what failed")
+    plain.add_argument("step", choices=["release", "autograde", "feedback"])
+    plain.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    manual = sub.add_parser("manual", help="record a manual grade (the submission leaves the formgrader's list)")
+    manual.add_argument("assignment")
+    manual.add_argument("student")
+    manual.add_argument("cell", help="the grade id of the cell, e.g. answer_vanishing")
+    manual.add_argument("score", type=float)
+    manual.add_argument("--comment", default=None, help="shown to the student in the feedback")
+    manual.add_argument("--notebook", default=None, help="needed when the assignment has several notebooks")
+    record = sub.add_parser("record", help="record assignments in the gradebook from solutions/ if missing")
+    record.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
@@ -59,6 +77,34 @@ def main(argv=None):
 
         limit_memory(args.memory_mb)
         return serve()
+    from .course import CourseError
+
+    try:
+        if args.command == "plain":
+            from . import plain
+
+            return plain.main(args.step, os.getcwd(), args.assignments)
+        if args.command == "manual":
+            from .manual import set_manual_grade
+
+            score, max_score = set_manual_grade(os.getcwd(), args.assignment, args.student, args.cell, args.score,
+                                                comment=args.comment, notebook=args.notebook)
+            print(f"{args.assignment}, {args.student}, {args.cell}: {score:g}/{max_score:g}")
+            return 0
+        if args.command == "record":
+            from .course import record_assignment
+
+            for assignment in args.assignments:
+                if not record_assignment(os.getcwd(), assignment):
+                    print(f"{assignment}: already in the gradebook")
+            return 0
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return hardened(args)
+
+
+def hardened(args):
     from .batch import autograde
     from .course import CourseError
     from .sandbox import SandboxUnavailable
@@ -81,6 +127,9 @@ def main(argv=None):
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no submissions"
     print(f"{args.assignment}: {summary}; report written to {csv_path}")
+    for row in rows:
+        if row["status"] in ("rejected", "error"):
+            print(f"  {row['status']}: {row['student']}: {row['reason']}")
     return 0
 
 

@@ -17,6 +17,7 @@ The same preprocessor serves both graders, because both produce feedback with ``
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from .checks.mistakes import POINTER
 
@@ -48,6 +49,9 @@ def _error(ename, evalue):
 
 class HideHiddenOutputs(Preprocessor):
     """Rewrite test cells' outputs so that feedback shows no hidden test's code, data or server path."""
+
+    enabled = Bool(True, help="nbconvert's preprocessors are off unless enabled; this one is always on").tag(
+        config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":

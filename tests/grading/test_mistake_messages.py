@@ -207,9 +207,9 @@ def verdict(assignment, name, run):
             problems.append(f"{cell} passes, so no message")
         else:
             ename, message = outcome
-            if ename != "AssertionError":
-                problems.append(f"{cell} raises {ename}, not an AssertionError with a diagnosis")
-            if spec["message"] not in message:
+            if ename != "CheckFailed":
+                problems.append(f"{cell} raises {ename}, not a check's diagnosis (CheckFailed)")
+            if spec["message"] not in " ".join(message.split()):
                 problems.append(f"{cell}'s message lacks {spec['message']!r}")
     return problems
 

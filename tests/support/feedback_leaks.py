@@ -35,19 +35,20 @@ def hidden_seeds(source_nb):
     return sorted({m for line in hidden_lines(source_nb) for m in re.findall(r"\b(?:seed|start)=\d+", line)})
 
 
+def _details(cell):
+    return [block for out in cell.get("outputs", []) if out.get("output_type") == "error"
+            for block in str(out.get("evalue", "")).split("\n\n")[1:]
+            if not block.startswith("[mistake ") and len(block) > 12]
+
+
 def hidden_details(autograded_nb):
     """The blocks after the first of each failing hidden test's message (the detail: sizes, indices, values),
-    except the book pointer, which may be shown."""
-    details = []
-    for cell in autograded_nb.cells:
-        if cell.cell_type != "code" or "BEGIN HIDDEN TESTS" not in cell.source:
-            continue
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                for block in str(out.get("evalue", "")).split("\n\n")[1:]:
-                    if not block.startswith("[mistake ") and len(block) > 12:
-                        details.append(block)
-    return details
+    except the book pointer, which may be shown, and any detail a visible test printed too (the student sees
+    that one anyway: the visible case failed the same way)."""
+    code = [c for c in autograded_nb.cells if c.cell_type == "code"]
+    visible = {d for c in code if c.metadata.get("nbgrader", {}).get("grade") and "BEGIN HIDDEN TESTS" not in c.source
+               for d in _details(c)}
+    return [d for c in code if "BEGIN HIDDEN TESTS" in c.source for d in _details(c) if d not in visible]
 
 
 def leaks(page, source_nb, autograded_nb, paths):
@@ -60,8 +61,10 @@ def leaks(page, source_nb, autograded_nb, paths):
     found += [f"hidden seed {s!r}" for s in hidden_seeds(source_nb) if s in flat]
     found += [f"detail of a hidden failure {d[:60]!r}" for d in hidden_details(autograded_nb)
               if " ".join(d.split()) in flat]
-    found += [f"server path {p!r}" for p in paths if p and p in page]
-    found += [f"file path {m!r}" for m in re.findall(r"\S*(?:site-packages|lstmkit/grading)\S*", page)]
+    found += [f"server path {str(p)!r}" for p in paths if p and str(p) in page]
+    # the grader's own files; /opt/course/... is the sandbox's copy that the student's code itself runs on
+    found += [f"file path {m!r}" for m in re.findall(r"\S*(?:site-packages|lstmkit/grading)\S*", page)
+              if "/opt/course/" not in m]
     return found
 
 

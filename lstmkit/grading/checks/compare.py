@@ -120,6 +120,9 @@ def _compare(fname, name, found, expected, alternatives=(), dims=None, sequence=
 def _unpack(out, fname, names):
     """Check that ``out`` is a tuple of len(names) items, return it as a tuple."""
     if len(names) == 1:
+        if isinstance(out, tuple):
+            raise fail("generic.tuple_order", f"{fname} returns a tuple of {len(out)} items; return {names[0]} "
+                       f"alone (one array)")
         return (out,)
     if not isinstance(out, (tuple, list)) or len(out) != len(names):
         got = f"a {type(out).__name__} of {len(out)} items" if isinstance(out, (tuple, list)) \

@@ -2,12 +2,13 @@
 import numpy as np
 
 from ... import cells as _cells
+from ...activations import sigmoid
 from ...gradcheck import gradcheck as _gradcheck_fn
 from .calling import _call
 from .compare import LSTM_GATES, _compare, _fmt_shape, _unpack
 from .mistakes import fail
 from .problems import _dims, _rng
-from .lstm_forward import _blame_step, lstm_problem, lstm_sequence_problem
+from .lstm_forward import _blame_step, _changes_inputs, _swapped_pair, lstm_problem, lstm_sequence_problem
 
 
 # =============================================================================================
@@ -15,7 +16,7 @@ from .lstm_forward import _blame_step, lstm_problem, lstm_sequence_problem
 # =============================================================================================
 def _lstm_backward_variant(dh, dc, cache, *, upstream_dc=True, through_h=True, times_f=True, dtanh_c=True,
                            forget_uses_c=False, output_tanh=True, candidate_sigmoid=False, bias_mean=False,
-                           order=LSTM_GATES):
+                           squash_again=False, order=LSTM_GATES):
     """The LSTM step backward written out once more, with switches for the usual mistakes (each switch is
     one mistake of the catalogue in :data:`_BACKWARD_MISTAKES`). With the defaults it equals
     ``lstmkit.cells.lstm_step_backward``, which tests/test_exercises.py checks."""
@@ -23,10 +24,11 @@ def _lstm_backward_variant(dh, dc, cache, *, upstream_dc=True, through_h=True, t
     i, f, g, o, c = cache["i"], cache["f"], cache["g"], cache["o"], cache["c"]
     tc = np.tanh(c)
     dct = (dc if upstream_dc else 0) + (dh * o * ((1 - tc ** 2) if dtanh_c else 1) if through_h else 0)
-    blocks = {"i": dct * g * i * (1 - i),
-              "f": dct * (c if forget_uses_c else c_prev) * f * (1 - f),
+    ds = (lambda v: sigmoid(v) * (1 - sigmoid(v))) if squash_again else (lambda v: v * (1 - v))
+    blocks = {"i": dct * g * ds(i),
+              "f": dct * (c if forget_uses_c else c_prev) * ds(f),
               "g": dct * i * (g * (1 - g) if candidate_sigmoid else (1 - g ** 2)),
-              "o": dh * (tc if output_tanh else 1) * o * (1 - o)}
+              "o": dh * (tc if output_tanh else 1) * ds(o)}
     da = np.concatenate([blocks[n] for n in order], axis=-1)
     db = da.mean(0) if bias_mean else da.sum(0)
     dparams = {"weight_ih": da.T @ x, "weight_hh": da.T @ h_prev, "bias_ih": db, "bias_hh": db}
@@ -42,8 +44,10 @@ _BACKWARD_MISTAKES = (
      "dc_prev = dc_total * f", dict(times_f=False)),
     ("backward.dtanh_c_missing", "the tanh derivative is missing where dh reaches c: h = o * tanh(c), so the "
      "term is dh * o * (1 - tanh(c)**2), not dh * o", dict(dtanh_c=False)),
-    ("backward.forget_term_uses_c", "the forget gate's term uses the new cell state c; it multiplies the "
-     "previous one: c = f * c_prev + i * g, so da_f = dc_total * c_prev * f * (1 - f)", dict(forget_uses_c=True)),
+    ("backward.forget_term_uses_c", "the forget gate's term uses the new cell state c instead of c_prev: "
+     "c = f * c_prev + i * g, so da_f = dc_total * c_prev * f * (1 - f)", dict(forget_uses_c=True)),
+    ("backward.gates_squashed_twice", "the gates in the cache are already squashed (i = sigmoid(a_i)): the "
+     "sigmoid's derivative is i * (1 - i), not sigmoid(i) * (1 - sigmoid(i))", dict(squash_again=True)),
     ("backward.output_term_missing_tanh", "the output gate's term is missing tanh(c): h = o * tanh(c), so "
      "da_o = dh * tanh(c) * o * (1 - o)", dict(output_tanh=False)),
     ("backward.candidate_sigmoid_derivative", "the candidate g's term uses the sigmoid's derivative g * (1 - g); "
@@ -85,6 +89,8 @@ def check_lstm_step_backward(fn, *, part="all", batch=3, inputs=4, hidden=5, see
     if part in ("state", "all"):
         _compare("lstm_step_backward", "dc_prev", dc_prev, ref[2], [(c, w, v[2]) for c, w, v in variants], dims)
     if part in ("inputs", "all"):
+        _swapped_pair("lstm_step_backward", (dx, dh_prev), (ref[0], ref[1]), ("dx", "dh_prev"),
+                      "(dx, dh_prev, dc_prev, dparams)")
         _compare("lstm_step_backward", "dh_prev", dh_prev, ref[1], [(c, w, v[1]) for c, w, v in variants], dims)
         _compare("lstm_step_backward", "dx", dx, ref[0], [(c, w, v[0]) for c, w, v in variants],
                  _dims(B=batch, D=inputs))
@@ -103,6 +109,14 @@ def check_lstm_step_backward(fn, *, part="all", batch=3, inputs=4, hidden=5, see
                      _dims(shape=_fmt_shape(p[k].shape)))
     if finite_differences:
         _finite_difference_check_step(x, h_prev, c_prev, p, dh, dc, dx, dh_prev, dc_prev, dparams, part)
+
+
+def _step_backward_problem(hidden, seed, dtype):
+    """(dh, dc, cache) for one backward step of a random LSTM (batch 2, 3 inputs)."""
+    x, h_prev, c_prev, p = lstm_problem(2, 3, hidden, seed, dtype)
+    rng = _rng(seed + 1000)
+    _, _, cache = _cells.lstm_step_forward(x, h_prev, c_prev, p)
+    return (rng.standard_normal((2, hidden)).astype(dtype), rng.standard_normal((2, hidden)).astype(dtype), cache)
 
 
 def _finite_difference_check_step(x, h_prev, c_prev, p, dh, dc, dx, dh_prev, dc_prev, dparams, part):
@@ -129,7 +143,7 @@ def _finite_difference_check_step(x, h_prev, c_prev, p, dh, dc, dx, dh_prev, dc_
                    f"disagrees with finite differences", f"relative error {errors[worst]:.2g}, expected below 1e-5")
 
 
-def _lstm_bptt(dH, caches, upstream_dc=True, recurrent_dh=True, sum_params=True, step=None):
+def _lstm_bptt(dH, caches, upstream_dc=True, recurrent_dh=True, sum_params=True, step=None, forward=False):
     """Backpropagation through time over step caches, with switches for the usual mistakes."""
     step = step or _cells.lstm_step_backward
     T = len(caches)
@@ -137,7 +151,7 @@ def _lstm_bptt(dH, caches, upstream_dc=True, recurrent_dh=True, sum_params=True,
     dX = [None] * T
     dh_next, dc_next = np.zeros((B, Hn), dH.dtype), np.zeros((B, Hn), dH.dtype)
     total = None
-    for t in range(T - 1, -1, -1):
+    for t in (range(T) if forward else range(T - 1, -1, -1)):
         dh = dH[t] + (dh_next if recurrent_dh else 0)
         out = step(dh, dc_next, caches[t])
         dx, dh_next, dc_next_new, dp = _unpack(out, "lstm_step_backward", ["dx", "dh_prev", "dc_prev", "dparams"])
@@ -175,8 +189,15 @@ def check_lstm_backward(fn, step_backward=None, *, steps=5, batch=2, inputs=3, h
          "from step t+1", _lstm_bptt(dH, caches, recurrent_dh=False)),
         ("bptt.params_not_summed", "dparams holds one step's gradient: sum the parameter gradients over all "
          "time steps", _lstm_bptt(dH, caches, sum_params=False)),
+        ("bptt.forward_in_time", "the loop runs forward in time; backpropagation runs from t = T-1 down to 0, "
+         "each step passing dh_prev and dc_prev to the step before it", _lstm_bptt(dH, caches, forward=True)),
     ]
-    out = _call(fn, "lstm_backward", dH, caches, arg_names=["dH", "caches"])
+    mistakes.append(("bptt.dx_reversed", "dX is in reverse order: collected from t = T-1 down to 0, it must be "
+                     "reversed (or filled as dX[t]) so that dX[t] belongs to X[t]",
+                     (ref[0][::-1],) + tuple(ref[1:])))
+    out = _call(fn, "lstm_backward", dH, caches, arg_names=["dH", "caches"],
+                allow_changes=_changes_inputs(step_backward, lambda: _step_backward_problem(hidden, seed + 7, dtype),
+                                              "lstm_step_backward", ["dh", "dc", "cache"]))
     dX, dh0, dc0, dparams = _unpack(out, "lstm_backward", ["dX", "dh0", "dc0", "dparams"])
     dims = _dims(T=steps, B=batch, D=inputs)
     with _blame_step(step_backward, "lstm_backward", "lstm_step_backward",

@@ -128,14 +128,17 @@ def check_lstm_step_forward(fn, *, batch=3, inputs=4, hidden=5, seed=0, dtype=np
     _compare("lstm_step_forward", "h", h, h_ref, alts(0), dims)
 
 
-def _swapped_pair(fname, found, expected, names):
-    """Fail when the two returned arrays come in the other order (e.g. (c, h) for (h, c))."""
+def _swapped_pair(fname, found, expected, names, order=None):
+    """Fail when two returned arrays come in each other's place (e.g. (c, h) for (h, c)); ``order`` is the
+    whole tuple as the task writes it (default: the pair)."""
     a, b = found
-    if all(isinstance(v, np.ndarray) for v in found) and a.shape == expected[1].shape \
-            and b.shape == expected[0].shape and np.allclose(a, expected[1]) and np.allclose(b, expected[0]) \
-            and not np.allclose(a, expected[0]):
-        raise fail("generic.tuple_order", f"{fname} returns ({names[1]}, {names[0]}); the course's order is "
-                   f"({names[0]}, {names[1]}), as in PyTorch's LSTM cell")
+    if not (all(isinstance(v, np.ndarray) for v in found) and a.shape == expected[1].shape
+            and b.shape == expected[0].shape):
+        return
+    if np.allclose(a, expected[1]) and np.allclose(b, expected[0]) and not (
+            a.shape == expected[0].shape and np.allclose(a, expected[0])):
+        raise fail("generic.tuple_order", f"{fname} returns {names[1]} where {names[0]} belongs and {names[0]} "
+                   f"where {names[1]} belongs; the order is {order or f'({names[0]}, {names[1]})'}")
 
 
 def lstm_sequence_problem(steps=6, batch=3, inputs=4, hidden=5, seed=0, dtype=np.float64):
@@ -164,7 +167,9 @@ def check_lstm_forward(fn, step=None, *, steps=6, batch=3, inputs=4, hidden=5, s
     wrong but equals the loop over the learner's step, the message says to fix the step first.
     """
     X, h0, c0, p = lstm_sequence_problem(steps, batch, inputs, hidden, seed, dtype)
-    out = _call(fn, "lstm_forward", X, h0, c0, p, arg_names=["X", "h0", "c0", "params"])
+    out = _call(fn, "lstm_forward", X, h0, c0, p, arg_names=["X", "h0", "c0", "params"],
+                allow_changes=_changes_inputs(step, lambda: lstm_problem(2, inputs, hidden, seed + 7, dtype),
+                                              "lstm_step_forward", ["x", "h_prev", "c_prev", "params"]))
     H, c_T = _unpack(out, "lstm_forward", ["H", "c_T"])
     run = _lstm_run
     H_ref, _, c_ref = run(X, h0, c0, p)
@@ -189,11 +194,37 @@ def check_lstm_forward(fn, step=None, *, steps=6, batch=3, inputs=4, hidden=5, s
              run(X, z(h0), z(c0), p)[k]),
             ("loop.initial_unused", "the initial cell state c0 is unused", run(X, h0, z(c0), p)[k]),
             ("loop.initial_unused", "the initial hidden state h0 is unused", run(X, z(h0), c0, p)[k]),
+            ("loop.one_step_short", "the loop stops one step early: the last input X[T-1] is never read "
+             "(range(T), not range(T - 1))", _one_step_short(run(X[:-1], h0, c0, p), k, H_ref) if steps > 1
+             else None),
         ]
     with _blame_step(step, "lstm_forward", "lstm_step_forward",
                      lambda learner: _lstm_run(X, h0, c0, p, step=learner), (H, c_T), (0, 2)):
         _compare("lstm_forward", "H", H, H_ref, alts(0), _dims(T=steps, B=batch, H=hidden), sequence=True)
-        _compare("lstm_forward", "c_T", c_T, c_ref, alts(2), _dims(B=batch, H=hidden))
+        _compare("lstm_forward", "c_T", c_T, c_ref, alts(2) + [
+            ("loop.returns_h_as_c", "c_T is the last hidden state; return the last cell state c (the second value "
+             "of the last step)", H_ref[-1])], _dims(B=batch, H=hidden))
+
+
+def _one_step_short(short, k, H_ref):
+    """What a loop over range(T - 1) returns: H with its last step left at zero, the state after T-1 steps."""
+    return np.concatenate([short[0], np.zeros_like(H_ref[:1])]) if k == 0 else short[k]
+
+
+def _changes_inputs(step, problem, name, arg_names):
+    """True when the learner's ``step`` breaks the rule on its arguments (changes one in place or returns
+    one): its own test charges that, and the loop over it is judged on its values only."""
+    from .mistakes import CheckFailed
+
+    if step is None:
+        return False
+    try:
+        _call(step, name, *problem(), arg_names=arg_names)
+    except CheckFailed as exc:
+        return exc.mistake.code in ("generic.modifies_input", "generic.returns_input")
+    except Exception:  # the step fails some other way: the loop's check explains that
+        return False
+    return False
 
 
 @contextlib.contextmanager

@@ -191,36 +191,55 @@ def _criterion_cases(seed):
     return cases
 
 
+_CRITERION_MISTAKES = (
+    ("reber.criterion_tie", "a tie between a legal and an illegal output counts as right; a tie is not a correct "
+     "prediction (use >, not >=)", lambda lo, hi, top: bool(np.all(lo >= hi))),
+    ("reber.criterion_any", "one right step makes the whole string right: the string is right only when every step "
+     "is (np.all over the steps, not np.any)", lambda lo, hi, top: bool(np.any(lo > hi))),
+    ("reber.criterion_top_only", "it only asks that the most active output is a legal symbol: every legal symbol "
+     "must beat every illegal one", lambda lo, hi, top: bool(np.all(top))),
+)
+
+
+def _criterion_mistake(answers):
+    """(code, words) of the known mistake that gives every answer in ``answers`` [(found, outputs, legal)]
+    (on one case two mistakes can give the same answer; over all the cases only one does)."""
+    for code, words, verdict in _CRITERION_MISTAKES:
+        if all(found == verdict(*_criterion_parts(outputs, legal)) for found, outputs, legal in answers):
+            return code, words
+    return "reber.criterion_wrong", "every legal symbol must beat every illegal one (a tie does not count), at every step"
+
+
+def _criterion_parts(outputs, legal):
+    """(lowest legal output, highest illegal output, is the top output legal), each (T,)."""
+    lowest = np.where(legal, outputs, np.inf).min(axis=1)
+    highest = np.where(legal, -np.inf, outputs).max(axis=1)
+    return lowest, highest, legal[np.arange(len(legal)), outputs.argmax(axis=1)]
+
+
 def check_reber_criterion(fn, *, seed=0):
     """fn(outputs (T, 7), legal (T, 7) bool) -> bool: True when, at every step t, every legal next symbol's
     output is larger than every illegal symbol's output (Hochreiter & Schmidhuber 1997)."""
+    answers, first_wrong = [], None
     for outputs, legal in _criterion_cases(seed):
         found = _call(fn, "predicts_correctly", outputs, legal, arg_names=["outputs", "legal"])
-        expected = bool(_reber.correct_positions(outputs[:, None], legal[:, None].astype(float)).all())
         if not isinstance(found, (bool, np.bool_)):
             raise fail("generic", f"predicts_correctly should return True or False, found {type(found).__name__}")
-        if bool(found) != expected:
-            bad = np.flatnonzero(~_reber.correct_positions(outputs[:, None], legal[:, None].astype(float))[:, 0])
-            t = int(bad[0]) if len(bad) else None
-            detail = "every step is right" if t is None else (
-                f"at step t = {t} the legal symbols {sorted(_reber.SYMBOLS[k] for k in np.flatnonzero(legal[t]))} "
-                f"have outputs {np.round(outputs[t][legal[t]], 3).tolist()} and the largest illegal output is "
-                f"{outputs[t][~legal[t]].max():.3f}")
-            top_legal = bool(legal[np.arange(len(legal)), outputs.argmax(axis=1)].all())
-            lowest = np.where(legal, outputs, np.inf).min(axis=1)
-            highest = np.where(legal, -np.inf, outputs).max(axis=1)
-            if bool(found) == top_legal and top_legal != expected:
-                code, words = "reber.criterion_any", ("it only asks that the most active output is a legal symbol "
-                                                      "(any instead of all): every legal symbol must beat every "
-                                                      "illegal one")
-            elif bool(found) == bool(np.all(lowest >= highest)) and bool(found) != expected:
-                code, words = "reber.criterion_tie", "a tie between a legal and an illegal output counts as right; " \
-                                                      "it does not (use >, not >=)"
-            else:
-                code, words = "reber.criterion_wrong", ("every legal symbol must beat every illegal one (a tie "
-                                                        "does not count), at every step")
-            raise fail(code, f"predicts_correctly returned {bool(found)} where the answer is {expected}: {words}",
-                       detail)
+        answers.append((bool(found), outputs, legal))
+        expected = bool(_reber.correct_positions(outputs[:, None], legal[:, None].astype(float)).all())
+        if bool(found) != expected and first_wrong is None:
+            first_wrong = (bool(found), expected, outputs, legal)
+    if first_wrong is None:
+        return
+    found, expected, outputs, legal = first_wrong
+    bad = np.flatnonzero(~_reber.correct_positions(outputs[:, None], legal[:, None].astype(float))[:, 0])
+    t = int(bad[0]) if len(bad) else None
+    detail = "every step is right" if t is None else (
+        f"at step t = {t} the legal symbols {sorted(_reber.SYMBOLS[k] for k in np.flatnonzero(legal[t]))} "
+        f"have outputs {np.round(outputs[t][legal[t]], 3).tolist()} and the largest illegal output is "
+        f"{outputs[t][~legal[t]].max():.3f}")
+    code, words = _criterion_mistake(answers)
+    raise fail(code, f"predicts_correctly returned {found} where the answer is {expected}: {words}", detail)
 
 
 REBER_MAX_HIDDEN = 256
@@ -254,6 +273,9 @@ def _reber_weights(weights, source="train_reber"):
         elif isinstance(weights, (tuple, list)) and any(callable(w) for w in weights):
             hint = (": return the trained weights, not a function (the test runs them through lstmkit's LSTM)")
         raise fail("reber.weights_contract", f"{source} returned {found}, expected {_REBER_CONTRACT}{hint}")
+    if set(weights[0]) == set(_REBER_PARAMS["readout_params"]) and set(_REBER_PARAMS["lstm_params"]) <= set(weights[1]):
+        raise fail("reber.weights_contract", f"{source} returns the readout's parameters first: return them in the "
+                   f"order (lstm_params, readout_params)")
     found = dict(zip(_REBER_PARAMS, weights))
     for group, keys in _REBER_PARAMS.items():
         params = found[group]

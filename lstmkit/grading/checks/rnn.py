@@ -113,6 +113,10 @@ def check_hidden_gradient_norms(fn, *, steps=8, batch=3, inputs=4, hidden=5, see
          _norms(_hidden_grads(H, W, dh_last, transpose=True))),
         ("bptt_rnn.dtanh_wrong_step", "the tanh derivative is taken at the wrong step: going from t to t-1 uses "
          "1 - H[t]**2, the state the step produced", _norms(_hidden_grads(H, W, dh_last, shift=1))),
+        ("bptt_rnn.mean_over_examples", "each norm is the mean of the examples' norms; norms[t] is the norm of the "
+         "whole batch's gradient dL/dH[t], over every example and unit together",
+         np.stack([np.linalg.norm(g.astype(np.float64), axis=1).mean() for g in _hidden_grads(H, W, dh_last)])
+         .astype(H.dtype)),
         ("bptt_rnn.norms_reversed", "the norms come in reverse order: norms[t] belongs to H[t], so norms[-1] = "
          "||dh_last||", _norms(_hidden_grads(H, W, dh_last))[::-1]),
     ]
@@ -139,6 +143,9 @@ def check_clip_by_global_norm(fn, *, seed=0, max_norm=1.0, sizes=((4, 3), (4, 4)
         before = grads
         out = _call(fn, "clip_by_global_norm", grads, max_norm, arg_names=["grads", "max_norm"])
         clipped, norm = _unpack(out, "clip_by_global_norm", ["clipped", "total_norm"])
+        if isinstance(norm, dict) and not isinstance(clipped, dict):
+            raise fail("generic.tuple_order", "clip_by_global_norm returns (total_norm, clipped); the order is "
+                       "(clipped, total_norm)")
         if not isinstance(clipped, dict) or set(clipped) != set(grads):
             found = sorted(map(str, clipped)) if isinstance(clipped, dict) else type(clipped).__name__
             raise fail("generic", f"clip_by_global_norm: clipped should be a dict with the keys {sorted(grads)}, "

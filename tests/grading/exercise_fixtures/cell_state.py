@@ -182,7 +182,7 @@ def lstm_step_backward(dh, dc, cache):
         cells={"lstm_step_backward": _da(dc_total="dc").replace(
             "    dc_total = dc\n", "    dc += dh * o * (1 - tc ** 2)\n    dc_total = dc\n")},
         loses=STATE + INPUTS + PARAMS,
-        message="dc that was passed in"),
+        message="modified its input dc in place"),
     # Issue 12: accumulates the recurrent gradient into dH itself (the results are right).
     "bptt_modifies_dH": dict(
         cells={"lstm_backward": _BPTT.format(body='''
@@ -197,7 +197,7 @@ def lstm_step_backward(dh, dc, cache):
         total = dp if total is None else {k: total[k] + dp[k] for k in total}
     return np.stack(dX), dh_prev, dc_next, total''')},
         loses=BPTT,
-        message="dH that was passed in"),
+        message="modified its input dH in place"),
     "bptt_runs_forward_in_time": dict(
         cells={"lstm_backward": _BPTT.format(body='''
     T = dH.shape[0]

@@ -12,7 +12,7 @@ def lstm_gates(x, h_prev, params):
 '''},
         loses=["test_lstm_gates", "test_lstm_gates_hidden", "test_lstm_step_forward",
                "test_lstm_step_forward_hidden", "test_lstm_forward", "test_lstm_forward_hidden"],
-        message="candidate g was computed from rows 15:20 of the weights, the block of output gate o"),
+        message="candidate g was computed from the block of output gate o"),
     "unused_initial_state": dict(
         cells={"lstm_step_forward": '''
 def lstm_step_forward(x, h_prev, c_prev, params):
@@ -150,7 +150,7 @@ def lstm_step_forward(x, h_prev, c_prev, params):
     c_prev += i * g
     return o * np.tanh(c_prev), c_prev''')},
         loses=STEP_CELLS,
-        message="c_prev that was passed in"),
+        message="modified its input c_prev in place"),
     "step_without_tanh_of_c": dict(
         cells={"lstm_step_forward": _STEP.format(body='''
     c = f * c_prev + i * g
@@ -226,5 +226,5 @@ def lstm_step_forward(x, h_prev, c_prev, params):
         H.append(h)
     return H, c''')},
         loses=LOOP_CELLS,
-        message="found list"),
+        message="found a list"),
 })

@@ -66,7 +66,7 @@ def predicts_correctly(outputs, legal):
     return bool(np.all(legal[np.arange(len(outputs)), outputs.argmax(axis=1)]))
 '''},
         loses=["test_predicts_correctly", "test_predicts_correctly_hidden"],
-        message="Every legal symbol must beat every illegal one"),
+        message="every legal symbol must beat every illegal one"),
     "generator_replays_training_file": dict(
         cells={"reber_strings": '''
 def reber_strings(n, seed):
@@ -85,7 +85,7 @@ def reber_strings(n, seed):
     "training_too_short": dict(
         cells={"train_reber": SHORT_TRAINING + "    return lstm.params, readout.params\n"},
         loses=["test_train_reber", "test_train_reber_hidden"],
-        message="fresh embedded Reber strings are predicted correctly at every position"),
+        message="do not predict enough fresh embedded Reber strings correctly"),
     "predictor_returns_function": dict(
         cells={"train_reber": SHORT_TRAINING + '''
     def predict(X):
@@ -184,7 +184,7 @@ def is_reber(s):
     return bool(state == END)
 '''},
         loses=ACCEPTOR_CELLS,
-        message="outside BTSXPVE"),
+        message="a symbol outside the grammar"),
     # Takes the B for granted.
     "acceptor_skips_first_symbol": dict(
         cells={"is_reber": _EDGES + '''
@@ -274,8 +274,10 @@ def train_reber(seed):
                 break
     return ({k: v.copy() for k, v in lstm.params.items()}, {k: v.copy() for k, v in readout.params.items()})
 '''},
-        loses=TRAINING_CELLS,
-        message="the same weights for two different seeds"),
+        # The visible test trains once; the hidden test trains a second seed and says "the same weights for two
+        # different seeds" (tests/test_grading_real.py checks that the feedback shows it).
+        loses=["test_train_reber_hidden"],
+        message=None),
     # The pair in the other order.
     "training_returns_readout_first": dict(
         cells={"train_reber": SHORT_TRAINING + "    return readout.params, lstm.params\n"},

@@ -102,7 +102,7 @@ def rnn_step_forward(x, h_prev, params):
     return sigmoid(a)
 '''},
         loses=["test_rnn_step_forward", "test_rnn_step_forward_hidden"],
-        message="needs the tanh, found the sigmoid"),
+        message="the activation is the sigmoid"),
     "rnn_recurrent_weights_not_transposed": dict(
         cells={"rnn_step_forward": '''
 def rnn_step_forward(x, h_prev, params):
@@ -170,7 +170,7 @@ def hidden_gradient_norms(H, W_hh, dh_last):
     return norms
 '''},
         loses=["test_hidden_gradient_norms", "test_hidden_gradient_norms_hidden"],
-        message="found list"),
+        message="found a list"),
     # Multiplies dh_last in place on the first step back: the caller's array changes (the norms are right).
     "norms_modify_dh_last": dict(
         cells={"hidden_gradient_norms": '''
@@ -186,7 +186,7 @@ def hidden_gradient_norms(H, W_hh, dh_last):
     return norms
 '''},
         loses=["test_hidden_gradient_norms", "test_hidden_gradient_norms_hidden"],
-        message="dh_last that was passed in"),
+        message="modified its input dh_last in place"),
     # Off by one at the end of the loop: norms[0] is never computed and stays 0.
     "norms_loop_stops_early": dict(
         cells={"hidden_gradient_norms": _norms(loop="range(T - 1, 1, -1)")},
@@ -215,7 +215,7 @@ def hidden_gradient_norms(H, W_hh, dh_last):
             g *= max_norm / total
     return dict(grads), total''')},
         loses=["test_clip_by_global_norm", "test_clip_by_global_norm_hidden"],
-        message="that was passed in"),
+        message="modified its input grads"),
     # Issue 12: below the threshold it returns the caller's dict itself; the task asks for a new one.
     "clip_returns_same_dict": dict(
         cells={"clip_by_global_norm": _CLIP.format(body='''
