@@ -29,9 +29,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from optional_deps import needs
+from support.optional_deps import needs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 A = "rnn_limits"
 ANSWER = "answer_vanishing"
 TAMPERED = {"test_rnn_step_forward": "pass",                                  # a visible test, emptied
