@@ -21,7 +21,6 @@ import csv
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +28,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from support.nbgrader import copy_course, run as run_nbgrader
+from support.notebooks import ROOT, fill_answers, nbgrader_meta as meta, solution_answers, \
+    source_notebook as course_source
 from support.optional_deps import needs
 
-ROOT = Path(__file__).resolve().parents[2]
 A = "rnn_limits"
 ANSWER = "answer_vanishing"
 TAMPERED = {"test_rnn_step_forward": "pass",                                  # a visible test, emptied
@@ -39,17 +40,12 @@ TAMPERED = {"test_rnn_step_forward": "pass",                                  # 
 STUDENTS = ["alice", "bob", "carol", "dave"]
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 CHECKSUM_WARNING = re.compile(r"Attribute 'checksum' for cell (\S+) has changed")
 
 
 # ------------------------------------------------------------------------------------------------ the class
-def meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def source_notebook():
-    return nbformat.read(ROOT / "solutions" / A / f"{A}.ipynb", as_version=4)
+    return course_source(A)
 
 
 def auto_points():
@@ -64,27 +60,14 @@ def answer_points():
 
 def solved(release, tamper=False):
     """The release with every code answer replaced by the source's solution and a written answer."""
-    solutions = {meta(c)["grade_id"]: "\n".join(line for line in c.source.splitlines() if line.strip() not in MARKERS)
-                 for c in source_notebook().cells if meta(c).get("solution")}
-    nb = nbformat.from_dict(json.loads(json.dumps(release)))
-    for cell in nb.cells:
-        gid = meta(cell).get("grade_id")
-        if gid == ANSWER:
-            cell.source = "Each step multiplies the gradient by W_hh^T and tanh': below 1, the product vanishes."
-        elif meta(cell).get("solution"):
-            cell.source = solutions[gid]
-        elif tamper and gid in TAMPERED:
-            cell.source = TAMPERED[gid]
-    return nb
+    answers = dict(solution_answers(source_notebook()),
+                   **{ANSWER: "Each step multiplies the gradient by W_hh^T and tanh': below 1, the product vanishes."})
+    return fill_answers(release, {**answers, **TAMPERED} if tamper else answers)
 
 
 def new_course(folder):
     """A course folder as a clone has it: config, solutions and the committed release; no gradebook."""
-    course = Path(folder)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    for part in ("solutions", "exercises"):
-        shutil.copytree(ROOT / part / A, course / part / A)
-    return course
+    return copy_course(folder, [A], release=True)
 
 
 def collect(course, students=STUDENTS):
@@ -312,9 +295,7 @@ def test_nbgrader_autograde_before_release_records_the_assignment(tmp_path):
     older = nbformat.read(release, as_version=4)
     older.cells[0].source += "\n\nAn earlier wording of the introduction."
     nbformat.write(older, release)
-    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", A, "--force"], cwd=course,
-                          capture_output=True, text=True, env=env(), timeout=900)
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    done = run_nbgrader(course, "autograde", A, "--force", timeout=900)
     assert f"{A}: recorded in the gradebook" in done.stderr
     assert f"warning: {A}.ipynb in {course / 'exercises' / A} differs from what {course / 'solutions' / A}" \
            " generates now" in done.stderr

@@ -275,7 +275,7 @@ def train_reber(seed):
     return ({k: v.copy() for k, v in lstm.params.items()}, {k: v.copy() for k, v in readout.params.items()})
 '''},
         # The visible test trains once; the hidden test trains a second seed and says "the same weights for two
-        # different seeds" (tests/test_grading_real.py checks that the feedback shows it).
+        # different seeds" (tests/grading/test_grading_real.py checks that the feedback shows it).
         loses=["test_train_reber_hidden"],
         message=None),
     # The pair in the other order.
