@@ -210,7 +210,7 @@ def _dispatch(client, coursedir, table, context, todo, hashes, grader, sandbox, 
             future.release()
             started = time.perf_counter()
             row = _record(coursedir, spec, result, student)
-            table.finish(assignment, student, hashes[student], row)
+            table.finish(assignment, student, hashes[student], row, worker=result.get("worker"))
             rows[student] = row
             done += 1
             if stats is not None:

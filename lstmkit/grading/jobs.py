@@ -42,6 +42,7 @@ class Job:
     max_score: Optional[float]
     reason: Optional[str]
     finished_at: Optional[float]
+    worker: Optional[str]      # the worker that returned the recorded result
 
     def csv_row(self) -> dict:
         return {"student": self.student, "assignment": self.assignment, "score": self.score or 0.0,
@@ -102,6 +103,7 @@ class JobsTable:
             sa.Column("max_score", sa.Float),
             sa.Column("reason", sa.Text),
             sa.Column("finished_at", sa.Float),
+            sa.Column("worker", sa.String(256)),
         )
         metadata.create_all(self.engine, checkfirst=True)
 
@@ -133,14 +135,16 @@ class JobsTable:
                 conn.execute(self.table.update().where(key).values(
                     grader_digest=digest, state="running", attempts=self.table.c.attempts + 1))
 
-    def finish(self, assignment: str, student: str, submission_hash: str, row: dict) -> None:
-        """Mark the job ``done`` with the CSV ``row`` that was written to the gradebook."""
+    def finish(self, assignment: str, student: str, submission_hash: str, row: dict,
+               worker: Optional[str] = None) -> None:
+        """Mark the job ``done`` with the CSV ``row`` that was written to the gradebook and the ``worker``
+        that graded it."""
         key = self._key(assignment, student, submission_hash)
         with self.engine.begin() as conn:
             done = conn.execute(self.table.update().where(key).values(
                 state="done", completions=self.table.c.completions + 1, status=row["status"],
                 score=float(row["score"]), max_score=float(row["max_score"]), reason=row["reason"],
-                finished_at=time.time()))
+                finished_at=time.time(), worker=worker))
             if done.rowcount != 1:
                 raise LookupError(f"no job row for {assignment}/{student} at {submission_hash[:12]}")
 
