@@ -493,3 +493,10 @@ def test_command_line_options_of_the_cluster_are_checked(tmp_path):
     assert done.returncode == 2 and "--local-cluster: expected a positive number of workers, got 0" in done.stderr
     done = cli("--scheduler", "tcp://127.0.0.1:9", "--local-cluster", "2")
     assert done.returncode == 2 and "not allowed with argument" in done.stderr
+
+
+def test_a_worker_with_other_code_refuses_the_job():
+    job = remote.RemoteJob(assignment=ASSIGNMENT, student="s", submission={}, release_files={}, trusted_files={},
+                           spec={"notebooks": []}, limits={}, sandbox=True, lstmkit_digest="0" * 64)
+    with pytest.raises(remote.LstmkitMismatch, match="runs a different lstmkit from the coordinator's"):
+        remote.run(job)

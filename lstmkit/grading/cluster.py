@@ -136,7 +136,8 @@ def autograde_on_cluster(root, assignment, options: ClusterOptions, csv_path=Non
     """Grade ``assignment`` on the cluster; returns the CSV rows (every student, graded now or before).
 
     ``stats``: a dict that receives, per student graded now, ``grading_seconds`` (on the worker),
-    ``record_seconds`` (writing the gradebook here), ``worker`` and ``attempts``."""
+    ``pack_seconds`` and ``record_seconds`` (packing the job and writing the gradebook, here), ``worker`` and
+    ``attempts``."""
     client, cluster = connect(options)
     try:
         prepare_cluster(client, options.allowed_failures, sandbox, log)
@@ -185,18 +186,20 @@ def _dispatch(client, coursedir, table, context, todo, hashes, grader, sandbox, 
 
     spec, assignment = context["spec"], context["spec"]["assignment"]
     run_id = uuid.uuid4().hex[:8]
-    queue, running = deque(todo), {}
+    queue, running, pack_seconds = deque(todo), {}, {}
     progress = Progress(len(todo), stream=progress_stream)
     done = 0
     while queue or running:
         window = max(1, sum(client.nthreads().values()))
         while queue and len(running) < window:
             student = queue.popleft()
+            packed = time.perf_counter()
             job = pack_job(coursedir, spec, context["trimmed"], student, context["limits"], sandbox,
                            context["digest"], context["release"], context["trusted"])
             table.start(assignment, student, hashes[student], grader)
             future = client.submit(remote.run, job, key=(KEY_PREFIX, assignment, student, run_id), retries=0)
             running[future] = student
+            pack_seconds[student] = time.perf_counter() - packed
         try:
             finished, _ = wait(list(running), timeout=2.0, return_when="FIRST_COMPLETED")
         except TimeoutError:
@@ -206,6 +209,8 @@ def _dispatch(client, coursedir, table, context, todo, hashes, grader, sandbox, 
             if future.status == "cancelled":
                 raise ClusterError("the Dask scheduler dropped the batch (was it restarted?); run the same "
                                    "command with --resume to grade what is left")
+            if future.status == "error" and isinstance(future.exception(), remote.LstmkitMismatch):
+                raise ClusterError(f"{future.exception()}; run the same command with --resume once it does")
             result = future.result() if future.status == "finished" else failed_result(student, future.exception())
             future.release()
             started = time.perf_counter()
@@ -216,7 +221,8 @@ def _dispatch(client, coursedir, table, context, todo, hashes, grader, sandbox, 
             if stats is not None:
                 job = table.get(assignment, student, hashes[student])
                 stats[student] = {"grading_seconds": result.get("grading_seconds"), "worker": result.get("worker"),
-                                  "record_seconds": time.perf_counter() - started, "attempts": job.attempts}
+                                  "pack_seconds": pack_seconds[student], "attempts": job.attempts,
+                                  "record_seconds": time.perf_counter() - started}
             progress.clear()
             log(f"{student}: {row['status']} {row['score']:g}/{row['max_score']:g}"
                 + (f" ({row['reason']})" if row["reason"] else ""))

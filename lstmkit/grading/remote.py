@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import copy
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -97,8 +98,14 @@ def trim_spec(spec_json: dict) -> dict:
     return trimmed
 
 
+class LstmkitMismatch(RuntimeError):
+    """The worker's lstmkit is not the coordinator's."""
+
+
+@functools.lru_cache(maxsize=None)
 def lstmkit_digest() -> str:
-    """SHA-256 of lstmkit's Python sources: coordinator and workers must grade with the same code."""
+    """SHA-256 of lstmkit's Python sources as this process first found them: coordinator and workers must
+    grade with the same code."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     digest = hashlib.sha256()
     for root, dirs, files in os.walk(package):
@@ -200,8 +207,8 @@ def run(job: RemoteJob) -> dict:
 
     started = time.perf_counter()
     if job.lstmkit_digest != lstmkit_digest():
-        raise RuntimeError("this worker's lstmkit differs from the coordinator's: install the same version "
-                           "on every worker")
+        raise LstmkitMismatch(f"worker {_worker_address()} runs a different lstmkit from the coordinator's: "
+                              f"install the same version on every worker")
     slot = _slot()
     folder = tempfile.mkdtemp(prefix="job-", dir=slot.root)
     try:
@@ -236,13 +243,19 @@ def _worker_address():
 
 
 def check() -> dict:
-    """What the coordinator asks each worker before a batch: its lstmkit digest and, when bubblewrap is
-    missing, why (``None`` when the sandbox can start)."""
+    """What the coordinator asks each worker before a batch: its lstmkit digest and, when bubblewrap cannot
+    start a sandbox here (missing, or no user namespaces), why (``None`` when it can)."""
+    import subprocess
+
     from .sandbox import SandboxUnavailable, bwrap_path
 
     try:
-        bwrap_path()
-        problem = None
-    except SandboxUnavailable as exc:
+        probe = [bwrap_path(), "--unshare-user", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/",
+                 "--proc", "/proc", "--dev", "/dev", "true"]
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        problem = None if done.returncode == 0 else (
+            f"bubblewrap cannot create a sandbox here (user namespaces?): "
+            f"{done.stderr.strip() or done.returncode}")
+    except (SandboxUnavailable, OSError, subprocess.TimeoutExpired) as exc:
         problem = str(exc)
     return {"lstmkit": lstmkit_digest(), "bwrap": problem}
