@@ -5,7 +5,8 @@
 - ``python -m lstmkit.grading autograde ASSIGNMENT``: the hardened batch
   autograder (``lstmkit.grading.batch``); it runs each submission in a sandbox,
   evaluates the tests outside the student's process and writes nbgrader's
-  gradebook, ``autograded/`` and a CSV report.
+  gradebook, ``autograded/`` and a CSV report; with ``--scheduler ADDRESS`` or ``--local-cluster N`` it grades
+  on the workers of a Dask cluster (``lstmkit.grading.cluster``), with a jobs table and ``--resume``.
 
 Nothing here imports nbgrader at import time.
 """
