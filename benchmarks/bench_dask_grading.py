@@ -1,8 +1,9 @@
 """Benchmark: the local pool against a Dask cluster of the same size on this machine, and a projection.
 
-Two workloads, each graded twice in the same run on the same machine, first by the local pool
-(``batch.autograde``, W slots), then on a ``LocalCluster`` of W one-thread worker processes through
-``autograde_on_cluster`` (the cluster is started before the clock starts; its start-up is printed apart):
+Two workloads, each graded twice in the same run on the same machine: by the local pool
+(``batch.autograde``, W slots) and by a ``LocalCluster`` of W one-thread worker processes through
+``autograde_on_cluster`` (started before the clock starts; its start-up is printed apart), in rounds that
+alternate which goes first:
 
 - ``synthetic``: N cheap submissions of the fixture assignment ``ps1`` (full, partial and wrong answers);
 - ``real``: M copies of the reference solution of the heaviest assignment, ``reber`` (it trains an LSTM).
@@ -13,7 +14,7 @@ time outside the job: W x wall / N - grading seconds) and the coordinator's own 
 job, writing the gradebook). From these it projects, and says that it is a projection, a 10,000-student
 course of five assignments on 50 workers.
 
-    python benchmarks/bench_dask_grading.py [--synthetic 1000] [--real 100] [--workers 2]
+    python benchmarks/bench_dask_grading.py [--synthetic 1000] [--real 100] [--workers 2] [--rounds 4]
 """
 
 import argparse
@@ -65,34 +66,44 @@ def reber_course(folder, n):
     return str(folder), "reber"
 
 
-def measure(make, n, workers, work, name):
-    """Grade the same class with the pool and with the cluster; returns the figures of both."""
+def measure(make, n, workers, rounds, work, name):
+    """Grade the same class with the pool and with the cluster, in ``rounds`` parts that alternate which of
+    the two goes first (the machine's other load drifts; both see the same drift); returns the figures."""
     from distributed import LocalCluster
 
     pool_course, assignment = make(work / f"{name}-pool", n)
     dask_course, _ = make(work / f"{name}-dask", n)
-    start = time.perf_counter()
-    pool_rows = batch.autograde(pool_course, assignment, workers=workers, **QUIET)
-    pool_wall = time.perf_counter() - start
-
+    students = sorted(os.listdir(os.path.join(pool_course, "submitted")))
+    parts = [students[i::rounds] for i in range(rounds)]
     start = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
                            silence_logs=40)
     startup = time.perf_counter() - start
-    stats = {}
+    walls, stats, rows = {"pool": 0.0, "dask": 0.0}, {}, {"pool": {}, "dask": {}}
+
+    def pool(part):
+        return batch.autograde(pool_course, assignment, workers=workers, students=part, **QUIET)
+
+    def dask(part):
+        options = ClusterOptions(scheduler=cluster.scheduler_address)
+        return autograde_on_cluster(dask_course, assignment, options, students=part, stats=stats,
+                                    progress_stream=open(os.devnull, "w"), **QUIET)
+
     try:
-        start = time.perf_counter()
-        dask_rows = autograde_on_cluster(dask_course, assignment, ClusterOptions(scheduler=cluster.scheduler_address),
-                                         stats=stats, progress_stream=open(os.devnull, "w"), **QUIET)
-        dask_wall = time.perf_counter() - start
+        for i, part in enumerate(parts):
+            for label, grade in ((("pool", pool), ("dask", dask)) if i % 2 == 0 else (("dask", dask), ("pool", pool))):
+                start = time.perf_counter()
+                rows[label].update({r["student"]: r for r in grade(part)})
+                walls[label] += time.perf_counter() - start
     finally:
         cluster.close()
-    same = sum((a["status"], a["score"]) == (b["status"], b["score"]) for a, b in zip(pool_rows, dask_rows))
+    same = sum((rows["pool"][s]["status"], rows["pool"][s]["score"]) == (rows["dask"][s]["status"],
+                                                                         rows["dask"][s]["score"]) for s in students)
     grading = statistics.mean(s["grading_seconds"] for s in stats.values())
     coordinator = statistics.mean(s["pack_seconds"] + s["record_seconds"] for s in stats.values())
-    return {"n": n, "workers": workers, "pool_wall": pool_wall, "dask_wall": dask_wall, "startup": startup,
-            "grading": grading, "overhead": workers * dask_wall / n - grading,
-            "pool_worker_time": workers * pool_wall / n, "coordinator": coordinator, "same": same}
+    return {"n": n, "workers": workers, "rounds": rounds, "pool_wall": walls["pool"], "dask_wall": walls["dask"],
+            "startup": startup, "grading": grading, "overhead": workers * walls["dask"] / n - grading,
+            "pool_worker_time": workers * walls["pool"] / n, "coordinator": coordinator, "same": same}
 
 
 def report(name, m):
@@ -101,7 +112,7 @@ def report(name, m):
           f"{m['same']}/{m['n']}")
     print(f"  local pool:   {m['pool_wall']:7.1f} s = {pool:.3f} s per submission")
     print(f"  Dask cluster: {m['dask_wall']:7.1f} s = {dask:.3f} s per submission "
-          f"(cluster start-up {m['startup']:.1f} s, not counted)")
+          f"(cluster start-up {m['startup']:.1f} s, not counted; {m['rounds']} alternating rounds)")
     print(f"  throughput cluster / pool: {pool / dask:.2f}")
     print(f"  per task on a worker: grading {m['grading']:.3f} s, dispatch overhead {m['overhead']:.3f} s "
           f"(pool: {m['pool_worker_time']:.3f} s of worker time per task in all); coordinator "
@@ -129,14 +140,15 @@ def main():
     parser.add_argument("--synthetic", type=int, default=1000)
     parser.add_argument("--real", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4, help="parts of each class, alternating who goes first")
     args = parser.parse_args()
     if shutil.which("bwrap") is None:
         sys.exit("bubblewrap (bwrap) is required: apt-get install -y bubblewrap")
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     try:
-        light = measure(synthetic_course, args.synthetic, args.workers, work, "synthetic")
+        light = measure(synthetic_course, args.synthetic, args.workers, args.rounds, work, "synthetic")
         report("synthetic ps1", light)
-        heavy = measure(reber_course, args.real, args.workers, work, "reber")
+        heavy = measure(reber_course, args.real, args.workers, args.rounds, work, "reber")
         report("real reber", heavy)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
         project(light, heavy)

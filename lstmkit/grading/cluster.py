@@ -216,13 +216,13 @@ def _dispatch(client, coursedir, table, context, todo, hashes, grader, sandbox, 
             started = time.perf_counter()
             row = _record(coursedir, spec, result, student)
             table.finish(assignment, student, hashes[student], row, worker=result.get("worker"))
+            recorded = time.perf_counter() - started
             rows[student] = row
             done += 1
             if stats is not None:
-                job = table.get(assignment, student, hashes[student])
                 stats[student] = {"grading_seconds": result.get("grading_seconds"), "worker": result.get("worker"),
-                                  "pack_seconds": pack_seconds[student], "attempts": job.attempts,
-                                  "record_seconds": time.perf_counter() - started}
+                                  "pack_seconds": pack_seconds[student], "record_seconds": recorded,
+                                  "attempts": table.get(assignment, student, hashes[student]).attempts}
             progress.clear()
             log(f"{student}: {row['status']} {row['score']:g}/{row['max_score']:g}"
                 + (f" ({row['reason']})" if row["reason"] else ""))
