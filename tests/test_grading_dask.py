@@ -6,7 +6,12 @@ assignment ``ps1`` taken from the adversarial corpus, whose statuses and scores 
 local pool grades the same class once (``baseline``) and every cluster run must give each student exactly
 the local pool's row and per-cell scores. Faults: a worker SIGKILLed mid-job, a submission that kills every
 worker that grades it, the coordinator SIGKILLed mid-batch then ``--resume``, an unreachable scheduler, and
-the PostgreSQL gradebook through a worker and a coordinator crash.
+the PostgreSQL gradebook through a worker and a coordinator crash. The parts (progress bar, submission hash,
+job packing) are tested at the end, without a cluster. One file of about 500 lines: the fault tests share the
+cluster, the class and the baseline fixtures, which take minutes to set up.
+
+Every test of a cluster run takes a minute or more on two cores: the whole class (40) is graded once through the
+cluster, the fault tests grade a spread of 10 students.
 """
 
 import dataclasses
@@ -108,18 +113,22 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1; yields the scheduler's address,
-    dashboard port and a client for watching (and killing) workers."""
-    folder = tmp_path_factory.mktemp("cluster")
+def start_cluster(folder, workers=2, tls=None):
+    """``dask scheduler`` and ``workers`` ``dask worker`` processes (each under its nanny) on 127.0.0.1, with
+    TLS when ``tls`` maps ``scheduler``/``worker`` to ``(cert, key)`` and ``ca`` to the CA file; returns the
+    scheduler's address, its dashboard port and the processes."""
     port, dashboard = free_port(), free_port()
-    address = f"tcp://127.0.0.1:{port}"
+    protocol = "tls" if tls else "tcp"
+    address = f"{protocol}://127.0.0.1:{port}"
+
+    def tls_args(role):
+        return ["--tls-ca-file", tls["ca"], "--tls-cert", tls[role][0], "--tls-key", tls[role][1]] if tls else []
+
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-    commands = [["scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address",
-                 f"127.0.0.1:{dashboard}"]]
-    commands += [["worker", address, "--nthreads", "1", "--name", f"w{i}", "--host", "127.0.0.1",
-                  "--no-dashboard", "--local-directory", str(folder / f"w{i}")] for i in (1, 2)]
+    commands = [["scheduler", "--protocol", protocol, "--host", "127.0.0.1", "--port", str(port),
+                 "--dashboard-address", f"127.0.0.1:{dashboard}", *tls_args("scheduler")]]
+    commands += [["worker", address, "--nthreads", "1", "--name", f"w{i}", "--host", "127.0.0.1", "--no-dashboard",
+                  "--local-directory", str(folder / f"w{i}"), *tls_args("worker")] for i in range(1, workers + 1)]
     procs = []
     for i, args in enumerate(commands):
         log = open(folder / f"process-{i}.log", "wb")
@@ -127,10 +136,10 @@ def cluster(tmp_path_factory):
                                       cwd=folder, start_new_session=True))
         if i == 0:
             time.sleep(2)
-    watcher = Client(address, timeout=60)
-    watcher.wait_for_workers(2, timeout=120)
-    yield {"address": address, "dashboard": dashboard, "client": watcher}
-    watcher.close()
+    return address, dashboard, procs
+
+
+def stop_cluster(procs):
     for proc in reversed(procs):
         os.killpg(proc.pid, signal.SIGTERM)
     for proc in procs:
@@ -138,6 +147,18 @@ def cluster(tmp_path_factory):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A scheduler and two workers on 127.0.0.1; yields the scheduler's address, its dashboard port and a
+    client for watching (and killing) workers."""
+    address, dashboard, procs = start_cluster(tmp_path_factory.mktemp("cluster"))
+    watcher = Client(address, timeout=60)
+    watcher.wait_for_workers(2, timeout=120)
+    yield {"address": address, "dashboard": dashboard, "client": watcher}
+    watcher.close()
+    stop_cluster(procs)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -390,6 +411,66 @@ def test_postgres_gradebook_through_a_worker_and_a_coordinator_crash(template, b
                       first=lambda coordinator: killed.append(kill_worker_grading(cluster["client"], coordinator)))
     assert len(killed) == 1
     assert not os.path.exists(os.path.join(course, "gradebook.db")), "SQLite must not be used"
+
+
+@needs_bwrap
+def test_local_cluster_option_starts_its_own_workers(template, baseline, tmp_path):
+    names = PART[:4]
+    course = copy_course(template, tmp_path / "course", names)
+    done = grade_cli(course, "--local-cluster", "2")
+    assert re.search(r"Dask dashboard: http://127\.0\.0\.1:\d+/status", done.stdout), done.stdout
+    assert "cluster: 2 workers, 2 threads at tcp://127.0.0.1:" in done.stdout
+    check_against_baseline(course, baseline, names)
+
+
+def make_certificates(folder, roles=("scheduler", "worker", "coordinator")):
+    """A certificate authority in ``folder`` and a certificate signed by it for each role."""
+    folder.mkdir(exist_ok=True)
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=grading test CA")
+    paths = {"ca": str(folder / "ca.pem")}
+    for role in roles:
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{role}.key", "-out", f"{role}.csr",
+                "-subj", f"/CN={role}")
+        openssl("x509", "-req", "-in", f"{role}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", f"{role}.pem", "-days", "2")
+        paths[role] = (str(folder / f"{role}.pem"), str(folder / f"{role}.key"))
+    return paths
+
+
+@needs_bwrap
+@optional_deps.needs("openssl")
+def test_a_tls_cluster_grades_and_refuses_coordinators_without_its_certificates(template, baseline, tmp_path):
+    certs = make_certificates(tmp_path / "certs")
+    stranger = make_certificates(tmp_path / "other-ca", roles=("coordinator",))  # signed by another authority
+    address, _, procs = start_cluster(tmp_path, workers=1, tls=certs)
+    try:
+        names = PART[:2]
+        course = copy_course(template, tmp_path / "course", names)
+
+        def refused(*tls):
+            done = subprocess.run([sys.executable, "-m", "lstmkit.grading", "autograde", ASSIGNMENT, "--scheduler",
+                                   address, "--connect-timeout", "5", *tls], cwd=course, capture_output=True,
+                                  text=True, timeout=120)
+            assert done.returncode == 2, done
+            return done.stderr
+
+        assert "speaks TLS: give the cluster's certificates with --tls-ca-file" in refused()
+        cert, key = stranger["coordinator"]
+        assert f"could not reach the Dask scheduler at {address}" in refused(
+            "--tls-ca-file", stranger["ca"], "--tls-cert", cert, "--tls-key", key)
+        assert not os.path.exists(os.path.join(course, f"grades-{ASSIGNMENT}.csv"))
+        cert, key = certs["coordinator"]
+        done = grade_cli(course, "--scheduler", address, "--tls-ca-file", certs["ca"], "--tls-cert", cert,
+                         "--tls-key", key)
+        assert f"cluster: 1 workers, 1 threads at {address}" in done.stdout
+        check_against_baseline(course, baseline, names)
+    finally:
+        stop_cluster(procs)
 
 
 # ------------------------------------------------------------------------------- parts, without a cluster

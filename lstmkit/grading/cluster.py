@@ -82,6 +82,12 @@ def connect(options: ClusterOptions):
     except ValueError as exc:
         raise ClusterError(f"--scheduler: expected an address such as tcp://HOST:PORT, got "
                            f"{options.scheduler!r} ({exc})") from None
+    except TypeError as exc:  # distributed's word for a tls:// address without certificates
+        if "TLS" not in str(exc):
+            raise
+        raise ClusterError(f"--scheduler: {options.scheduler} speaks TLS: give the cluster's certificates with "
+                           f"--tls-ca-file, --tls-cert and --tls-key (or in Dask's distributed.comm.tls "
+                           f"configuration); nothing was written") from None
     return client, None
 
 
