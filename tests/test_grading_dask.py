@@ -161,7 +161,7 @@ def cluster(tmp_path_factory):
     stop_cluster(procs)
 
 
-# ---------------------------------------------------------------------------------------------- helpers
+# ------------------------------------------------------------------------------------------- shared steps
 def grade_cli(course, *args, timeout=900):
     done = subprocess.run([sys.executable, "-m", "lstmkit.grading", "autograde", ASSIGNMENT, *LIMIT_ARGS, *args],
                           cwd=course, capture_output=True, text=True, timeout=timeout)
