@@ -187,53 +187,78 @@ def autograde_on_cluster(root, assignment, options: ClusterOptions, csv_path=Non
 
 def _dispatch(client, coursedir, table, context, todo, hashes, grader, sandbox, rows, log, progress_stream,
               stats):
-    """Send the jobs of ``todo``, at most one per worker thread at a time, and record each result."""
+    """Send the jobs of ``todo``, at most one per worker thread at a time, and record each result. The slots
+    that results free are filled again before the results are written, so workers do not wait for the
+    gradebook."""
     from distributed import wait
 
-    spec, assignment = context["spec"], context["spec"]["assignment"]
-    run_id = uuid.uuid4().hex[:8]
-    queue, running, pack_seconds = deque(todo), {}, {}
+    batch = _Batch(client, coursedir, table, context, hashes, grader, sandbox, deque(todo))
     progress = Progress(len(todo), stream=progress_stream)
     done = 0
-    while queue or running:
-        window = max(1, sum(client.nthreads().values()))
-        while queue and len(running) < window:
-            student = queue.popleft()
-            packed = time.perf_counter()
-            job = pack_job(coursedir, spec, context["trimmed"], student, context["limits"], sandbox,
-                           context["digest"], context["release"], context["trusted"])
-            table.start(assignment, student, hashes[student], grader)
-            future = client.submit(remote.run, job, key=(KEY_PREFIX, assignment, student, run_id), retries=0)
-            running[future] = student
-            pack_seconds[student] = time.perf_counter() - packed
+    while batch.queue or batch.running:
+        batch.fill()
         try:
-            finished, _ = wait(list(running), timeout=2.0, return_when="FIRST_COMPLETED")
+            finished, _ = wait(list(batch.running), timeout=2.0, return_when="FIRST_COMPLETED")
         except TimeoutError:
             continue
-        for future in finished:
-            student = running.pop(future)
-            if future.status == "cancelled":
-                raise ClusterError("the Dask scheduler dropped the batch (was it restarted?); run the same "
-                                   "command with --resume to grade what is left")
-            if future.status == "error" and isinstance(future.exception(), remote.LstmkitMismatch):
-                raise ClusterError(f"{future.exception()}; run the same command with --resume once it does")
-            result = future.result() if future.status == "finished" else failed_result(student, future.exception())
-            future.release()
+        results = [batch.collect(future) for future in finished]
+        batch.fill()
+        for student, result in results:
             started = time.perf_counter()
-            row = _record(coursedir, spec, result, student)
-            table.finish(assignment, student, hashes[student], row, worker=result.get("worker"))
+            row = _record(coursedir, context["spec"], result, student)
+            table.finish(batch.assignment, student, hashes[student], row, worker=result.get("worker"))
             recorded = time.perf_counter() - started
             rows[student] = row
             done += 1
             if stats is not None:
                 stats[student] = {"grading_seconds": result.get("grading_seconds"), "worker": result.get("worker"),
-                                  "pack_seconds": pack_seconds[student], "record_seconds": recorded,
-                                  "attempts": table.get(assignment, student, hashes[student]).attempts}
+                                  "pack_seconds": batch.pack_seconds[student], "record_seconds": recorded,
+                                  "attempts": table.get(batch.assignment, student, hashes[student]).attempts}
             progress.clear()
             log(f"{student}: {row['status']} {row['score']:g}/{row['max_score']:g}"
                 + (f" ({row['reason']})" if row["reason"] else ""))
             progress.update(done)
     progress.close()
+
+
+class _Batch:
+    """The jobs of one batch in the cluster: ``queue`` (students not sent yet) and ``running`` (future ->
+    student)."""
+
+    def __init__(self, client, coursedir, table, context, hashes, grader, sandbox, queue):
+        self.client, self.coursedir, self.table, self.context = client, coursedir, table, context
+        self.hashes, self.grader, self.sandbox, self.queue = hashes, grader, sandbox, queue
+        self.assignment = context["spec"]["assignment"]
+        self.run_id = uuid.uuid4().hex[:8]
+        self.running, self.pack_seconds = {}, {}
+
+    def fill(self):
+        """Send jobs until every worker thread of the cluster has one (a job waiting on a worker would be
+        blamed for a death it did not cause)."""
+        window = max(1, sum(self.client.nthreads().values()))
+        c = self.context
+        while self.queue and len(self.running) < window:
+            student = self.queue.popleft()
+            packed = time.perf_counter()
+            job = pack_job(self.coursedir, c["spec"], c["trimmed"], student, c["limits"], self.sandbox, c["digest"],
+                           c["release"], c["trusted"])
+            self.table.start(self.assignment, student, self.hashes[student], self.grader)
+            key = (KEY_PREFIX, self.assignment, student, self.run_id)
+            self.running[self.client.submit(remote.run, job, key=key, retries=0)] = student
+            self.pack_seconds[student] = time.perf_counter() - packed
+
+    def collect(self, future):
+        """``(student, result)`` of a finished job; a lost scheduler or a worker with other code stops the
+        batch."""
+        student = self.running.pop(future)
+        if future.status == "cancelled":
+            raise ClusterError("the Dask scheduler dropped the batch (was it restarted?); run the same "
+                               "command with --resume to grade what is left")
+        if future.status == "error" and isinstance(future.exception(), remote.LstmkitMismatch):
+            raise ClusterError(f"{future.exception()}; run the same command with --resume once it does")
+        result = future.result() if future.status == "finished" else failed_result(student, future.exception())
+        future.release()
+        return student, result
 
 
 def _record(coursedir, spec, result, student):
