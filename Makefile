@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book
+.PHONY: install book test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,27 +50,33 @@ bench-widgets: install                ## slider input -> updated explorer in the
 clean:
 	rm -rf _build $(VENV)
 
-# Graded exercises (nbgrader; course directory = this folder, see nbgrader_config.py).
-# nbgrader calls alembic through PATH, so every command runs with the virtualenv's bin/ first on PATH.
+# Graded exercises (nbgrader; course directory = this folder, see nbgrader_config.py; COURSE=DIR for another
+# folder with its own nbgrader_config.py). Each target runs nbgrader's command for every assignment through
+# `python -m lstmkit.grading plain` (lstmkit/grading/plain.py): it goes on past a broken notebook and ends by
+# naming every student and assignment it could not process (exit status 1 then). nbgrader calls alembic
+# through PATH, so every command runs with the virtualenv's bin/ first on PATH.
 ASSIGNMENTS := rnn_limits gates cell_state variants reber
-NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader
+COURSE ?= .
+IN_COURSE := cd "$(COURSE)" && PATH="$(abspath $(BIN)):$$PATH"
+PLAIN := $(IN_COURSE) "$(abspath $(PY))" -m lstmkit.grading plain
 
 release: $(VENV)/.installed           ## solutions/ -> exercises/ (the student version; commit the result)
-	for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment $$a --force || exit 1; done
+	$(PLAIN) release $(ASSIGNMENTS)
 
 autograde: $(VENV)/.installed         ## grade every submission in submitted/<student>/<assignment>/
-	for a in $(ASSIGNMENTS); do \
-	  if ls submitted/*/$$a >/dev/null 2>&1; then $(NBGRADER) autograde $$a --force || exit 1; fi; done
+	$(PLAIN) autograde $(ASSIGNMENTS)
 
 feedback: $(VENV)/.installed          ## autograded/ -> feedback/ (HTML per student, test cells without their hidden part)
-	for a in $(ASSIGNMENTS); do \
-	  if ls autograded/*/$$a >/dev/null 2>&1; then $(NBGRADER) generate_feedback $$a --force || exit 1; fi; done
+	$(PLAIN) feedback $(ASSIGNMENTS)
 
-export: $(VENV)/.installed            ## gradebook.db -> grades.csv
-	$(NBGRADER) export --to=grades.csv
+export: $(VENV)/.installed            ## gradebook.db -> grades.csv (with a status column: lstmkit/grading/export.py)
+	$(IN_COURSE) nbgrader export --to=grades.csv
 
 bench-autograde: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_autograde.py
+
+bench-validate: $(VENV)/.installed     ## nbgrader validate of a correct notebook, per assignment (target 5 s)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_validate.py
 
 # The Reber chapter's results (book/data/reber_runs.json, reber_elman_runs.json, reber_lag_runs.json):
 # 10 seeds per model and grammar (budget 100,000 sequences), the same SRN trained with Elman's one-step

@@ -14,7 +14,12 @@ import os
 import secrets
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, OverwriteKernelspec
+
+# nbgrader's classes, fixed where this course's use of them hit a problem (lstmkit/grading/nbgrader_plugins.py)
+from lstmkit.grading.feedback import HideHiddenOutputs
+from lstmkit.grading.nbgrader_plugins import ClearHiddenTests, RestoreTestCells
+
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -45,12 +50,25 @@ c.Execute.kernel_name = "python3"
 # run cannot be guessed.
 c.Execute.skip_cells_with_tag = "skip-" + secrets.token_hex(16)
 
+# Autograding before `make release` works: an assignment missing from the gradebook is recorded from
+# solutions/ first (exercises/ is left as it is). Read-only cells are restored from the gradebook as nbgrader
+# does, hidden tests included, but only a cell that differs from the released version is reported as changed
+# (nbgrader's OverwriteCells reports every hidden-test cell, nbgrader #1961).
+c.Autograde.pre_convert_hook = "lstmkit.grading.nbgrader_plugins.record_missing_assignment"
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreTestCells,
+                                      CheckCellMetadata]
+
 # Test cells whose last line is an expression would be read as partial credit: ours end in calls
 # that return None. Student-written answers are graded by hand in the formgrader.
-# Feedback shows each test cell without its hidden part (nbgrader would otherwise print the hidden tests
-# in the feedback, nbgrader #917). The traceback of a failing hidden test still shows the lines around the
-# failure, which tells the student which case failed.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows no hidden test: HideHiddenOutputs (lstmkit/grading/feedback.py) first rewrites the outputs
+# of test cells (a failing hidden test keeps only the check's summary in words and its pointer to the book;
+# no traceback, no printed output, no file path anywhere), then ClearHiddenTests removes the hidden lines
+# from the cells' source (nbgrader would otherwise print the hidden tests in the feedback, nbgrader #917).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# `nbgrader export` (make export): nbgrader's columns and a `status` (graded, needs_manual, not_graded,
+# not_submitted), so that a notebook that was never graded does not look like a graded 0.
+c.ExportApp.plugin_class = "lstmkit.grading.export.GradesCsv"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

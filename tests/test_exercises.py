@@ -26,6 +26,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import feedback_leaks
+
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["rnn_limits", "gates", "cell_state", "variants", "reber"]
 DATA_FILES = {"reber": ["reber_data.npz"]}  # shipped next to the notebook (the data of its training part)
@@ -224,7 +226,7 @@ def test_untouched_release_scores_zero_without_stopping_the_batch(assignment):
     assert all(set(s) == set(scores["release"]) for s in scores.values())
     first_test = next(k for k in auto if not k.endswith("_hidden"))
     errors = [o for o in outputs_of(notebooks["release"], first_test) if o.output_type == "error"]
-    assert errors and errors[0].ename == "NotImplementedError"
+    assert errors and errors[0].ename == "CheckFailed" and "is not written yet" in errors[0].evalue, errors
     # The release runs top to bottom too: exactly the test cells fail (autograde restores the hidden tests, so
     # those fail as well), the set-up and try-it cells cope with unfinished functions, nothing reaches stderr.
     for cell in notebooks["release"].cells:
@@ -254,8 +256,8 @@ def test_wrong_submission_loses_exactly_its_points(assignment, mistake):
     if wrong["message"]:
         visible = next(k for k in wrong["loses"] if not k.endswith("_hidden"))
         errors = [o for o in outputs_of(notebooks[f"wrong-{mistake}"], visible) if o.output_type == "error"]
-        assert errors and errors[0].ename == "AssertionError", errors
-        assert wrong["message"] in errors[0].evalue, errors[0].evalue
+        assert errors and errors[0].ename == "CheckFailed", errors
+        assert wrong["message"] in " ".join(errors[0].evalue.split()), errors[0].evalue
 
 
 def test_feedback_and_csv_export():
@@ -269,12 +271,16 @@ def test_feedback_and_csv_export():
         texts[student] = html.unescape(re.sub(r"<[^>]+>", "", page))
         assert "checks.check_rnn_step_forward(rnn_step_forward)" in texts[student]
         assert "Hidden tests: rnn_step_forward" in texts[student]
-    # The hidden tests are not listed in the feedback; the traceback of a failing one shows the failing line.
+    # The hidden tests are not listed in the feedback, not even the line of a failing one; its failure is
+    # told in words (the float32 hidden case of the norms, without its seed or sizes).
     assert len(hidden) >= 8
-    assert "HIDDEN TESTS" not in texts["solution"]
-    assert not [line for line in hidden if line in texts["solution"]]
+    for student, text in texts.items():
+        assert "HIDDEN TESTS" not in text
+        assert not [line for line in hidden if line in text], student
     failing = "checks.check_hidden_gradient_norms(hidden_gradient_norms, steps=7, seed=14, dtype=np.float32)"
-    assert failing in hidden and failing in texts["wrong-norms_always_float64"]
+    assert failing in hidden and failing not in texts["wrong-norms_always_float64"]
+    assert "A hidden test of this part failed" in texts["wrong-norms_always_float64"]
+    assert "dtype float64, expected float32" in texts["wrong-norms_always_float64"]
     # A written answer graded by hand, the way the README shows, counts in the export.
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -288,6 +294,21 @@ def test_feedback_and_csv_export():
         by_hand = 1.5 if student == "solution" else 0.0
         assert float(rows[student]["raw_score"]) == pytest.approx(sum(v[0] or 0 for v in cells.values()) + by_hand)
         assert float(rows[student]["max_score"]) == pytest.approx(sum(v[1] for v in cells.values()))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_shows_no_hidden_test_seed_size_or_path(assignment):
+    """Feedback of the plain nbgrader path for the untouched release, the solution and every known mistake:
+    no hidden line, seed, hidden failure's detail or server path in any page."""
+    course, scores, _ = graded_course(assignment)
+    nbgrader(course, "generate_feedback", assignment, "--force")
+    bad = feedback_leaks.check_course_feedback(str(course), assignment, source_notebook(assignment), scores,
+                                               extra_paths=[ROOT])
+    assert not bad, bad
+    failing = [s for s in scores if any(v[0] == 0 and k.endswith("_hidden") for k, v in scores[s].items())]
+    assert "release" in failing
+    page = feedback_leaks.page_text(course / "feedback" / "release" / assignment / f"{assignment}.html")
+    assert page.count("A hidden test of this part failed") >= 2
 
 
 def test_students_can_validate_before_submitting(tmp_path):

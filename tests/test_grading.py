@@ -194,7 +194,7 @@ def test_unknown_assignment_names_the_missing_step(tmp_path):
     done = cli(tmp_path, "autograde", "nope")
     assert done.returncode == 2
     assert "assignment 'nope' is not in the gradebook" in done.stderr
-    assert "nbgrader generate_assignment nope" in done.stderr
+    assert f"has no source folder {tmp_path / 'solutions' / 'nope'} to record it from" in done.stderr
 
 
 @needs_bwrap

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from grading_helpers import LIMITS, nbgrader
+import feedback_leaks
 from optional_deps import problem, reason
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,7 +169,26 @@ def test_known_mistake_loses_exactly_its_cells(graded, assignment, mistake):
     nb = nbformat.read(path, 4)
     shown = " ".join(str(o.get("evalue", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     if spec.get("message"):
-        assert spec["message"] in shown
+        assert spec["message"] in " ".join(shown.split()), shown
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_shows_no_hidden_test_seed_size_or_path(graded, assignment):
+    """Feedback after the hardened grader (nbgrader generate_feedback on its autograded notebooks): no hidden
+    line, seed, hidden failure's detail or server path (the grader's own files, the course folder)."""
+    course, results = graded
+    nbgrader(course, "generate_feedback", assignment, "--force")
+    name = assignment + ".ipynb"
+    source = nbformat.read(os.path.join(course, "solutions", assignment, name), 4)
+    students = [s for s, row in results[assignment].items() if row["status"] in ("graded", "needs_manual")]
+    bad = feedback_leaks.check_course_feedback(course, assignment, source, students, extra_paths=[ROOT])
+    assert not bad, bad
+    page = feedback_leaks.page_text(os.path.join(course, "feedback", "untouched", assignment, assignment + ".html"))
+    assert page.count("A hidden test of this part failed") >= 2
+    if assignment == "reber":  # a diagnosis only a hidden test makes reaches the student in words
+        page = feedback_leaks.page_text(os.path.join(course, "feedback", "training_ignores_seed", "reber",
+                                                     "reber.html"))
+        assert "the same weights for two different seeds" in " ".join(page.split())
 
 
 HOSTILE_CASES = [(a, name) for a in ASSIGNMENTS for name in sorted(HOSTILE.get(a, {}))]

@@ -1,7 +1,13 @@
-"""Command line: ``python -m lstmkit.grading autograde ASSIGNMENT [--workers N] [--csv PATH]``.
+"""Command line, run from the course directory (the one holding ``nbgrader_config.py``):
 
-Run it from the course directory (the one holding ``nbgrader_config.py``). With ``--scheduler ADDRESS`` or
-``--local-cluster N`` the submissions are graded on a Dask cluster (:mod:`lstmkit.grading.cluster`).
+- ``python -m lstmkit.grading autograde ASSIGNMENT [--workers N] [--csv PATH]``: the hardened grader; with
+  ``--scheduler ADDRESS`` or ``--local-cluster N`` it grades on a Dask cluster (:mod:`lstmkit.grading.cluster`);
+- ``python -m lstmkit.grading plain {release,autograde,feedback} ASSIGNMENT...``: nbgrader's own command for
+  each assignment, to the end, naming what failed (the Makefile's targets);
+- ``python -m lstmkit.grading manual ASSIGNMENT STUDENT CELL SCORE [--comment TEXT]``: a manual grade, as the
+  formgrader records it;
+- ``python -m lstmkit.grading record ASSIGNMENT...``: put assignments into the gradebook from ``solutions/``
+  (both graders do it themselves when needed).
 """
 
 import argparse
@@ -26,6 +32,40 @@ def build_parser():
     auto.add_argument("assignment")
     auto.add_argument("--workers", type=int, default=None,
                       help="local pool: students graded at the same time (default 2)")
+    auto.add_argument("--csv", default=None, help="report path (default grades-ASSIGNMENT.csv)")
+    auto.add_argument("--student", action="append", default=None,
+                      help="grade only this student (repeatable)")
+    auto.add_argument("--cell-timeout", type=float, default=None,
+                      help="seconds per cell (default: c.Execute.timeout of nbgrader_config.py, else "
+                           f"{DEFAULTS.cell_timeout:g})")
+    auto.add_argument("--notebook-timeout", type=float, default=DEFAULTS.notebook_timeout)
+    auto.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
+    auto.add_argument("--nproc", type=int, default=DEFAULTS.nproc)
+    auto.add_argument("--disk-mb", type=int, default=DEFAULTS.disk_mb)
+    auto.add_argument("--output-limit", type=int, default=DEFAULTS.output_limit)
+    auto.add_argument("--no-sandbox", action="store_true",
+                      help="run without bubblewrap (only for trusted submissions)")
+    add_cluster_options(auto)
+    plain = sub.add_parser("plain", help="run nbgrader's command for each assignment and name what failed")
+    plain.add_argument("step", choices=["release", "autograde", "feedback"])
+    plain.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    manual = sub.add_parser("manual", help="record a manual grade (the submission leaves the formgrader's list)")
+    manual.add_argument("assignment")
+    manual.add_argument("student")
+    manual.add_argument("cell", help="the grade id of the cell, e.g. answer_vanishing")
+    manual.add_argument("score", type=float)
+    manual.add_argument("--comment", default=None, help="shown to the student in the feedback")
+    manual.add_argument("--notebook", default=None, help="needed when the assignment has several notebooks")
+    record = sub.add_parser("record", help="record assignments in the gradebook from solutions/ if missing")
+    record.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
+    worker.add_argument("job")
+    serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
+    serve.add_argument("--memory-mb", type=int, default=None)
+    return parser
+
+
+def add_cluster_options(auto):
     dask = auto.add_argument_group("grading on a Dask cluster")
     where = dask.add_mutually_exclusive_group()
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -41,24 +81,6 @@ def build_parser():
     dask.add_argument("--tls-ca-file", default=None, help="TLS: the cluster's certificate authority")
     dask.add_argument("--tls-cert", default=None, help="TLS: this coordinator's certificate")
     dask.add_argument("--tls-key", default=None, help="TLS: this coordinator's private key")
-    auto.add_argument("--csv", default=None, help="report path (default grades-ASSIGNMENT.csv)")
-    auto.add_argument("--student", action="append", default=None,
-                      help="grade only this student (repeatable)")
-    auto.add_argument("--cell-timeout", type=float, default=None,
-                      help="seconds per cell (default: c.Execute.timeout of nbgrader_config.py, else "
-                           f"{DEFAULTS.cell_timeout:g})")
-    auto.add_argument("--notebook-timeout", type=float, default=DEFAULTS.notebook_timeout)
-    auto.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
-    auto.add_argument("--nproc", type=int, default=DEFAULTS.nproc)
-    auto.add_argument("--disk-mb", type=int, default=DEFAULTS.disk_mb)
-    auto.add_argument("--output-limit", type=int, default=DEFAULTS.output_limit)
-    auto.add_argument("--no-sandbox", action="store_true",
-                      help="run without bubblewrap (only for trusted submissions)")
-    worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
-    worker.add_argument("job")
-    serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
-    serve.add_argument("--memory-mb", type=int, default=None)
-    return parser
 
 
 def option_problem(args):
@@ -95,6 +117,34 @@ def main(argv=None):
         limit_memory(args.memory_mb)
         return serve()
     from .course import CourseError
+
+    try:
+        if args.command == "plain":
+            from . import plain
+
+            return plain.main(args.step, os.getcwd(), args.assignments)
+        if args.command == "manual":
+            from .manual import set_manual_grade
+
+            score, max_score = set_manual_grade(os.getcwd(), args.assignment, args.student, args.cell, args.score,
+                                                comment=args.comment, notebook=args.notebook)
+            print(f"{args.assignment}, {args.student}, {args.cell}: {score:g}/{max_score:g}")
+            return 0
+        if args.command == "record":
+            from .course import record_assignment
+
+            for assignment in args.assignments:
+                if not record_assignment(os.getcwd(), assignment):
+                    print(f"{assignment}: already in the gradebook")
+            return 0
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return hardened(args)
+
+
+def hardened(args):
+    from .course import CourseError
     from .sandbox import SandboxUnavailable
 
     problem = option_problem(args)
@@ -111,17 +161,8 @@ def main(argv=None):
             rows = autograde(os.getcwd(), args.assignment, workers=args.workers or 2, csv_path=csv_path,
                              students=args.student, sandbox=not args.no_sandbox, **limits)
         else:
-            from .cluster import ClusterError, ClusterOptions, autograde_on_cluster
-
-            options = ClusterOptions(scheduler=args.scheduler, local_workers=args.local_cluster,
-                                     allowed_failures=args.allowed_failures, connect_timeout=args.connect_timeout,
-                                     resume=args.resume, tls_ca_file=args.tls_ca_file, tls_cert=args.tls_cert,
-                                     tls_key=args.tls_key)
-            try:
-                rows = autograde_on_cluster(os.getcwd(), args.assignment, options, csv_path=csv_path,
-                                            students=args.student, sandbox=not args.no_sandbox, **limits)
-            except ClusterError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+            rows = on_cluster(args, csv_path, limits)
+            if rows is None:
                 return 2
     except (CourseError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -131,7 +172,26 @@ def main(argv=None):
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no submissions"
     print(f"{args.assignment}: {summary}; report written to {csv_path}")
+    for row in rows:
+        if row["status"] in ("rejected", "error"):
+            print(f"  {row['status']}: {row['student']}: {row['reason']}")
     return 0
+
+
+def on_cluster(args, csv_path, limits):
+    """The batch on a Dask cluster; its rows, or None after printing why the cluster could not grade."""
+    from .cluster import ClusterError, ClusterOptions, autograde_on_cluster
+
+    options = ClusterOptions(scheduler=args.scheduler, local_workers=args.local_cluster,
+                             allowed_failures=args.allowed_failures, connect_timeout=args.connect_timeout,
+                             resume=args.resume, tls_ca_file=args.tls_ca_file, tls_cert=args.tls_cert,
+                             tls_key=args.tls_key)
+    try:
+        return autograde_on_cluster(os.getcwd(), args.assignment, options, csv_path=csv_path,
+                                    students=args.student, sandbox=not args.no_sandbox, **limits)
+    except ClusterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":

@@ -130,6 +130,7 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
         from .sandbox import bwrap_path
 
         bwrap_path()
+    course_mod.record_assignment(root, assignment, log=log)  # autograding before `make release` works too
     spec = course_mod.assignment_spec(coursedir, assignment)
     names = students or course_mod.students_of(coursedir, assignment)
     workers = max(1, int(workers))

@@ -5,10 +5,16 @@ commands do (source/release/submitted/autograded directories, course id,
 ``db_url``). ``assignment_spec`` collects, from the gradebook and the released
 notebooks, everything a grading worker needs without opening the gradebook
 itself: each notebook's released version and, for every graded cell, its role
-and its trusted source (test cells with their hidden tests).
+and its trusted source (test cells with their hidden tests). ``record_assignment``
+puts an assignment into the gradebook from its source folder when it is missing,
+for both graders, without touching the release folder.
 """
 
+import json
 import os
+import subprocess
+import sys
+import tempfile
 
 import nbformat
 
@@ -43,6 +49,68 @@ def cell_role(meta, cell_type):
     if meta.get("grade") and cell_type == "code":
         return "test"
     return "setup"
+
+
+def _in_gradebook(coursedir, assignment):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            return False
+    return True
+
+
+def record_assignment(root, assignment, log=print):
+    """Record ``assignment`` in the gradebook from ``solutions/<assignment>/`` if it is not there yet.
+
+    nbgrader's graders need the assignment's cells in the gradebook, which ``nbgrader generate_assignment``
+    records while it writes the release. Here it writes that release into a temporary folder instead of the
+    course's ``exercises/`` (committed, and what the students have), then warns if the two differ. Returns
+    True when it recorded the assignment, False when the gradebook had it already.
+    """
+    coursedir, _ = load_course(root)
+    if _in_gradebook(coursedir, assignment):
+        return False
+    source = os.path.normpath(coursedir.format_path(coursedir.source_directory, ".", assignment))
+    if not os.path.isdir(source):
+        raise CourseError(f"assignment {assignment!r} is not in the gradebook {coursedir.db_url} and has no "
+                          f"source folder {source} to record it from")
+    release = os.path.normpath(coursedir.format_path(coursedir.release_directory, ".", assignment))
+    env = dict(os.environ)  # nbgrader runs alembic through PATH
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    with tempfile.TemporaryDirectory(prefix="lstmkit-record-") as tmp:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+                               f"--CourseDirectory.release_directory={tmp}"],
+                              cwd=coursedir.root, env=env, capture_output=True, text=True)
+        if done.returncode != 0 or not _in_gradebook(coursedir, assignment):
+            raise CourseError(f"could not record assignment {assignment!r} from {source}:\n"
+                              f"{(done.stdout + done.stderr)[-3000:]}")
+        stale = _differing_notebooks(os.path.join(tmp, assignment), release)
+    log(f"{assignment}: recorded in the gradebook from {source} ({release} left as it is)")
+    if stale:
+        verb = "differs" if len(stale) == 1 else "differ"
+        log(f"warning: {', '.join(stale)} in {release} {verb} from what {source} generates now; grading uses the "
+            f"tests of {source}. If you changed the source, run `make release` and hand out the new version.")
+    return True
+
+
+def _differing_notebooks(generated, release):
+    names = sorted(f for f in os.listdir(generated) if f.endswith(".ipynb"))
+    stale = []
+    for name in names:
+        path = os.path.join(release, name)
+        try:
+            with open(path) as fh:
+                ours = json.load(fh)
+        except (OSError, ValueError):
+            stale.append(name)
+            continue
+        with open(os.path.join(generated, name)) as fh:
+            if json.load(fh) != ours:
+                stale.append(name)
+    return stale
 
 
 def assignment_spec(coursedir, assignment):

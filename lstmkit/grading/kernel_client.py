@@ -158,7 +158,10 @@ class StudentKernel:
             raise wire.WireError("malformed names reply")
         return {k: wire.decode(v, blobs, self.proxy) for k, v in values.items() if k in wanted}
 
-    def operate(self, header, blobs=()):
+    def operate(self, header, blobs=(), call_args=None):
+        """Send one operation on a referenced object; returns the decoded value. For a call, ``call_args`` is
+        (args, kwargs) as the grader passed them: changes the student's code made to them in place are copied
+        back into them, and a returned argument comes back as that very object (see :func:`write_back`)."""
         reply, rblobs = self.request(header, blobs, deadline=CURRENT_DEADLINE[0])
         for stream in ("stdout", "stderr"):
             text = reply.get(stream)
@@ -174,7 +177,11 @@ class StudentKernel:
         error = reply.get("error")
         if error:
             raise student_exception(error)
-        return wire.decode(reply.get("value"), rblobs, self.proxy)
+        value = wire.decode(reply.get("value"), rblobs, self.proxy)
+        if call_args is not None and CALL_EFFECTS[0] and "after" in reply:
+            value = _apply_call_effects(call_args, wire.decode(reply["after"], rblobs, self.proxy),
+                                        reply.get("same"), value)
+        return value
 
     def proxy(self, tree):
         """A stand-in for an object that stays in the student's kernel (a module too: never one of ours)."""
@@ -184,6 +191,10 @@ class StudentKernel:
 
 
 CURRENT_DEADLINE = [None]
+CALL_EFFECTS = [False]
+"""True while a check calls the student's function on its own private copies of the arguments
+(:func:`lstmkit.grading.checks.calling._call`): only then are in-place changes written back. A test that
+passes the grader's own arrays directly is never written into."""
 
 
 def student_exception(error):
@@ -199,6 +210,69 @@ def student_exception(error):
             exc.add_note("(raised by the student's code)")
             return exc
     return StudentCodeError(f"{ename}: {evalue}")
+
+
+def write_back(target, new):
+    """Copy the state of ``new`` (decoded from the student's side) into the grader's ``target`` in place:
+    arrays of the same shape and dtype, dict entries, list items; nested containers recursively. What cannot
+    change in place (a number, an array's shape) is left alone, as in one process."""
+    import numpy as np
+
+    if isinstance(target, np.ndarray):
+        if (isinstance(new, np.ndarray) and new.shape == target.shape and new.dtype == target.dtype
+                and target.flags.writeable):
+            target[...] = new
+    elif isinstance(target, dict) and isinstance(new, dict):
+        for key in [k for k in target if k not in new]:
+            del target[key]
+        for key, value in new.items():
+            if key in target and isinstance(target[key], (np.ndarray, dict, list, tuple)) \
+                    and type(value) is type(target[key]):
+                write_back(target[key], value)
+            else:
+                target[key] = value
+    elif isinstance(target, list) and isinstance(new, list):
+        if len(new) == len(target):
+            for k, value in enumerate(new):
+                if isinstance(target[k], (np.ndarray, dict, list, tuple)) and type(value) is type(target[k]):
+                    write_back(target[k], value)
+                else:
+                    target[k] = value
+        else:
+            target[:] = new
+    elif isinstance(target, tuple) and isinstance(new, tuple) and len(new) == len(target):
+        for item, value in zip(target, new):
+            write_back(item, value)
+
+
+def _apply_call_effects(call_args, after, same, value):
+    """Write the arguments' state after the call back into the grader's arguments, and put the grader's own
+    argument objects where the student's function returned an argument itself."""
+    args, kwargs = call_args
+    if isinstance(after, list) and len(after) == 2:
+        new_args, new_kwargs = after
+        if isinstance(new_args, (list, tuple)) and len(new_args) == len(args):
+            for target, new in zip(args, new_args):
+                write_back(target, new)
+        if isinstance(new_kwargs, dict):
+            for key, target in kwargs.items():
+                if key in new_kwargs:
+                    write_back(target, new_kwargs[key])
+    for pair in same if isinstance(same, list) else []:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            continue
+        item, arg = pair
+        if isinstance(arg, int) and 0 <= arg < len(args):
+            original = args[arg]
+        elif isinstance(arg, str) and arg in kwargs:
+            original = kwargs[arg]
+        else:
+            continue
+        if item == -1:
+            value = original
+        elif isinstance(item, int) and isinstance(value, tuple) and 0 <= item < len(value):
+            value = value[:item] + (original,) + value[item + 1:]
+    return value
 
 
 def _encode_args(value, blobs):
@@ -232,7 +306,7 @@ class Remote:
         blobs = []
         header = {"op": "call", "id": object.__getattribute__(self, "_id"),
                   "args": _encode_args(list(args), blobs), "kwargs": _encode_args(dict(kwargs), blobs)}
-        return object.__getattribute__(self, "_kernel").operate(header, blobs)
+        return object.__getattribute__(self, "_kernel").operate(header, blobs, call_args=(args, kwargs))
 
     def __getattribute__(self, name):
         # __module__ and __doc__ exist on the proxy class itself: ask the student's object instead

@@ -194,7 +194,7 @@ def act(request, blobs_in):
     dec = (lambda tree: wire.decode(tree, blobs_in, resolve))
     if op == "call":
         args, kwargs = dec(request["args"]), dec(request["kwargs"])
-        return obj(*args, **kwargs)
+        return Called(obj(*args, **kwargs), args, kwargs)
     if op == "getattr":
         return getattr(obj, request["name"])
     if op == "setattr":
@@ -212,6 +212,22 @@ def act(request, blobs_in):
     raise wire.WireError(f"unknown operation {op!r}")
 
 
+class Called:
+    """A call's result with its arguments as they are after the call (the grader copies changes made in place
+    back into its own arguments, so a function that modifies its inputs behaves as it does in one process)."""
+
+    def __init__(self, value, args, kwargs):
+        self.value, self.args, self.kwargs = value, args, kwargs
+
+    def same(self):
+        """[[item, argument]]: the returned value (item -1) or the items of a returned tuple that are
+        arguments themselves (by position, or by keyword name)."""
+        items = [(-1, self.value)] + (list(enumerate(self.value)) if isinstance(self.value, tuple) else [])
+        named = list(enumerate(self.args)) + list(self.kwargs.items())
+        return [[j, k] for j, item in items for k, arg in named
+                if item is arg and (isinstance(arg, (dict, list)) or hasattr(arg, "shape"))]
+
+
 def operate(request, blobs_in):
     with Captured() as cap, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -222,7 +238,13 @@ def operate(request, blobs_in):
             value, error = None, error_info(exc)
     raised = [{"category": type(w.message).__name__[:100], "message": str(w.message)[:500]}
               for w in caught[:20]]
-    blobs = []
+    blobs, extra = [], {}
+    if isinstance(value, Called):
+        called, value = value, value.value
+        try:
+            extra = {"after": wire.encode([called.args, called.kwargs], blobs, make_ref), "same": called.same()}
+        except wire.WireError:
+            blobs, extra = [], {}
     if error is None:
         try:
             tree = wire.encode(value, blobs, make_ref)
@@ -230,7 +252,7 @@ def operate(request, blobs_in):
             tree, blobs, error = None, [], error_info(exc)
     else:
         tree = None
-    return {"value": tree, "error": error, "warnings": raised,
+    return {"value": tree, "error": error, "warnings": raised, **extra,
             "stdout": cap.out.getvalue(), "stderr": cap.err.getvalue()}, blobs
 
 

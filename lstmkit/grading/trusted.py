@@ -33,8 +33,11 @@ student's code during a call are raised again here, so a test that lets them
 through writes to stderr and scores zero, as under nbgrader (the course's
 checks turn numerical warnings into a failure with a message). Limits of this design:
 tests can only pass data to student code (not trusted callbacks), arrays
-cross by copy (in-place updates made by student code are not visible here),
-and ``isinstance`` or ``inspect`` on a student object sees the proxy.
+cross by copy (in-place changes the student's code makes to the arguments of
+a check's call are copied back into the check's private copies, so the rule
+"functions leave their inputs alone" is enforced as in one process; see
+``kernel_client.CALL_EFFECTS``), and ``isinstance`` or ``inspect`` on a
+student object sees the proxy.
 
 Timeouts and kernel deaths are handled by :mod:`lstmkit.grading.kernel_client`.
 """
