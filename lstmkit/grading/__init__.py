@@ -5,7 +5,8 @@
 - ``python -m lstmkit.grading autograde ASSIGNMENT``: the hardened batch
   autograder (``lstmkit.grading.batch``); it runs each submission in a sandbox,
   evaluates the tests outside the student's process and writes nbgrader's
-  gradebook, ``autograded/`` and a CSV report.
+  gradebook, ``autograded/`` and a CSV report; with ``--scheduler ADDRESS`` or ``--local-cluster N`` it grades
+  on the workers of a Dask cluster (``lstmkit.grading.cluster``), with a jobs table and ``--resume``.
 - ``python -m lstmkit.grading plain|manual|record ...``: nbgrader's own commands over every assignment with a
   report of what failed (the Makefile's targets), a manual grade, recording an assignment in the gradebook;
   ``nbgrader_plugins`` and ``export`` are what ``nbgrader_config.py`` plugs into nbgrader.

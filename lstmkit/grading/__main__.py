@@ -1,6 +1,7 @@
 """Command line, run from the course directory (the one holding ``nbgrader_config.py``):
 
-- ``python -m lstmkit.grading autograde ASSIGNMENT [--workers N] [--csv PATH]``: the hardened grader;
+- ``python -m lstmkit.grading autograde ASSIGNMENT [--workers N] [--csv PATH]``: the hardened grader; with
+  ``--scheduler ADDRESS`` or ``--local-cluster N`` it grades on a Dask cluster (:mod:`lstmkit.grading.cluster`);
 - ``python -m lstmkit.grading plain {release,autograde,feedback} ASSIGNMENT...``: nbgrader's own command for
   each assignment, to the end, naming what failed (the Makefile's targets);
 - ``python -m lstmkit.grading manual ASSIGNMENT STUDENT CELL SCORE [--comment TEXT]``: a manual grade, as the
@@ -29,7 +30,8 @@ def build_parser():
                "  rejected      the pre-flight check refused the notebook; no grade recorded\n"
                "  error         a limit was hit (time, killed or crashed kernel); score = tests passed")
     auto.add_argument("assignment")
-    auto.add_argument("--workers", type=int, default=2, help="students graded at the same time (default 2)")
+    auto.add_argument("--workers", type=int, default=None,
+                      help="local pool: students graded at the same time (default 2)")
     auto.add_argument("--csv", default=None, help="report path (default grades-ASSIGNMENT.csv)")
     auto.add_argument("--student", action="append", default=None,
                       help="grade only this student (repeatable)")
@@ -43,6 +45,7 @@ def build_parser():
     auto.add_argument("--output-limit", type=int, default=DEFAULTS.output_limit)
     auto.add_argument("--no-sandbox", action="store_true",
                       help="run without bubblewrap (only for trusted submissions)")
+    add_cluster_options(auto)
     plain = sub.add_parser("plain", help="run nbgrader's command for each assignment and name what failed")
     plain.add_argument("step", choices=["release", "autograde", "feedback"])
     plain.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
@@ -60,6 +63,42 @@ def build_parser():
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
     serve.add_argument("--memory-mb", type=int, default=None)
     return parser
+
+
+def add_cluster_options(auto):
+    dask = auto.add_argument_group("grading on a Dask cluster")
+    where = dask.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on the workers of the Dask scheduler at ADDRESS (tcp://HOST:PORT, tls://...)")
+    where.add_argument("--local-cluster", type=int, default=None, metavar="N",
+                       help="start a Dask LocalCluster of N worker processes on 127.0.0.1 and grade on it")
+    dask.add_argument("--resume", action="store_true",
+                      help="grade only students whose current submission is not graded yet (jobs table)")
+    dask.add_argument("--allowed-failures", type=int, default=2, metavar="K",
+                      help="worker deaths a submission may cause before it is an error (default 2)")
+    dask.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
+                      help="time to reach the scheduler (default 10)")
+    dask.add_argument("--tls-ca-file", default=None, help="TLS: the cluster's certificate authority")
+    dask.add_argument("--tls-cert", default=None, help="TLS: this coordinator's certificate")
+    dask.add_argument("--tls-key", default=None, help="TLS: this coordinator's private key")
+
+
+def option_problem(args):
+    """What is wrong with the options of ``autograde`` (a message naming the option), or None."""
+    cluster = args.scheduler is not None or args.local_cluster is not None
+    if args.workers is not None and args.workers < 1:
+        return f"--workers: expected a positive integer, got {args.workers}"
+    if args.workers is not None and cluster:
+        return "--workers: sets the local pool's size; a cluster's size is its workers' (or --local-cluster N)"
+    if args.local_cluster is not None and args.local_cluster < 1:
+        return f"--local-cluster: expected a positive number of workers, got {args.local_cluster}"
+    if args.allowed_failures < 0:
+        return f"--allowed-failures: expected 0 or more, got {args.allowed_failures}"
+    if args.resume and not cluster:
+        return "--resume: needs --scheduler ADDRESS or --local-cluster N (the jobs table is kept by cluster batches)"
+    if (args.tls_ca_file or args.tls_cert or args.tls_key) and not cluster:
+        return "--tls-ca-file/--tls-cert/--tls-key: only for --scheduler or --local-cluster"
+    return None
 
 
 def main(argv=None):
@@ -105,20 +144,26 @@ def main(argv=None):
 
 
 def hardened(args):
-    from .batch import autograde
     from .course import CourseError
     from .sandbox import SandboxUnavailable
 
-    if args.workers < 1:
-        print(f"--workers: expected a positive integer, got {args.workers}", file=sys.stderr)
+    problem = option_problem(args)
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
     csv_path = args.csv or f"grades-{args.assignment}.csv"
+    limits = dict(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                  memory_mb=args.memory_mb, nproc=args.nproc, output_limit=args.output_limit, disk_mb=args.disk_mb)
     try:
-        rows = autograde(os.getcwd(), args.assignment, workers=args.workers, csv_path=csv_path,
-                         students=args.student, sandbox=not args.no_sandbox,
-                         cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                         memory_mb=args.memory_mb, nproc=args.nproc, output_limit=args.output_limit,
-                         disk_mb=args.disk_mb)
+        if args.scheduler is None and args.local_cluster is None:
+            from .batch import autograde
+
+            rows = autograde(os.getcwd(), args.assignment, workers=args.workers or 2, csv_path=csv_path,
+                             students=args.student, sandbox=not args.no_sandbox, **limits)
+        else:
+            rows = on_cluster(args, csv_path, limits)
+            if rows is None:
+                return 2
     except (CourseError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -131,6 +176,22 @@ def hardened(args):
         if row["status"] in ("rejected", "error"):
             print(f"  {row['status']}: {row['student']}: {row['reason']}")
     return 0
+
+
+def on_cluster(args, csv_path, limits):
+    """The batch on a Dask cluster; its rows, or None after printing why the cluster could not grade."""
+    from .cluster import ClusterError, ClusterOptions, autograde_on_cluster
+
+    options = ClusterOptions(scheduler=args.scheduler, local_workers=args.local_cluster,
+                             allowed_failures=args.allowed_failures, connect_timeout=args.connect_timeout,
+                             resume=args.resume, tls_ca_file=args.tls_ca_file, tls_cert=args.tls_cert,
+                             tls_key=args.tls_key)
+    try:
+        return autograde_on_cluster(os.getcwd(), args.assignment, options, csv_path=csv_path,
+                                    students=args.student, sandbox=not args.no_sandbox, **limits)
+    except ClusterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ from concurrent.futures import ThreadPoolExecutor
 from . import course as course_mod
 from . import gradebook
 from . import student_build
-from .limits import DEFAULTS, Limits
+from .limits import Limits, for_course
+from .worker import make_job
 
 FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
 UID_BASE = 61000
@@ -124,10 +125,7 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
 
     ``stats``: a dict that receives, per student, measurements of the grading itself (``peak_rss_mb``)."""
     coursedir, config = course_mod.load_course(root)
-    defaults = DEFAULTS
-    if "timeout" in config.Execute and isinstance(config.Execute.timeout, (int, float)):
-        defaults = defaults.with_options(cell_timeout=float(config.Execute.timeout))  # nbgrader's own limit
-    options: Limits = defaults.with_options(**limits)
+    options: Limits = for_course(config, **limits)
     if sandbox:
         from .sandbox import bwrap_path
 
@@ -154,12 +152,9 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
         try:
             folder = os.path.join(work, f"s{len(student)}-{abs(hash(student))}-{time.monotonic_ns()}")
             os.makedirs(os.path.join(folder, "scratch"))
-            job = {"student": student, "spec": spec_json, "scratch": os.path.join(folder, "scratch"),
-                   "submission_dir": coursedir.format_path(coursedir.submitted_directory, student, assignment),
-                   "limits": options.for_job(job_uid(slot, jobs_done.get(slot, 0)), sandbox).to_json(),
-                   "student_build": {"root": build.root, "lib": build.lib, "kernel": build.kernel,
-                                     "hidden": list(build.hidden)},
-                   "result_path": os.path.join(folder, "result.json")}
+            job = make_job(student, spec_json, folder,
+                           coursedir.format_path(coursedir.submitted_directory, student, assignment),
+                           options.for_job(job_uid(slot, jobs_done.get(slot, 0)), sandbox), build)
             jobs_done[slot] = jobs_done.get(slot, 0) + 1
             worker = pool_slots.setdefault(slot, WorkerSlot(work, options.worker_memory_mb))
             result = worker.grade(job, os.path.join(folder, "job.json"), budget)

@@ -61,3 +61,12 @@ class JobLimits:
 
 
 DEFAULTS = Limits()
+
+
+def for_course(config, **options) -> Limits:
+    """The batch's limits: ``DEFAULTS``, nbgrader's own cell limit (``c.Execute.timeout`` of the course's
+    ``config``) when it is set, then the ``options`` that are not None."""
+    defaults = DEFAULTS
+    if "timeout" in config.Execute and isinstance(config.Execute.timeout, (int, float)):
+        defaults = defaults.with_options(cell_timeout=float(config.Execute.timeout))  # nbgrader's own limit
+    return defaults.with_options(**options)

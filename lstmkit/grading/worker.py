@@ -53,6 +53,17 @@ def copy_files(src, dest, skip_notebooks=True, max_bytes=None):
     return skipped
 
 
+def make_job(student, spec_json, folder, submission_dir, job_limits, build):
+    """The job one grading process receives (it travels as JSON): ``spec_json`` the assignment spec,
+    ``folder`` the job's private folder (its ``scratch/`` must exist), ``job_limits`` a
+    :class:`~lstmkit.grading.limits.JobLimits`, ``build`` the :class:`StudentBuild` to mount."""
+    return {"student": student, "spec": spec_json, "scratch": os.path.join(folder, "scratch"),
+            "submission_dir": submission_dir, "limits": job_limits.to_json(),
+            "student_build": {"root": build.root, "lib": build.lib, "kernel": build.kernel,
+                              "hidden": list(build.hidden)},
+            "result_path": os.path.join(folder, "result.json")}
+
+
 def grade(job):
     spec = job["spec"]
     for nb_spec in spec["notebooks"]:
@@ -79,8 +90,11 @@ def grade(job):
         copy_files(spec["release_dir"], scratch)  # what students were given, never the source
         copy_files(spec["source_dir"], trusted)
         roles = {c["grade_id"]: c["role"] for c in nb_spec["cells"]}
-        answers = answer_names(c["trusted_source"] for c in nb_spec["cells"]
-                               if c["role"] == "answer" and c["release_cell"]["cell_type"] == "code")
+        answers = nb_spec.get("answer_names")  # computed by the coordinator when the solutions stay there
+        if answers is None:
+            answers = answer_names(c["trusted_source"] for c in nb_spec["cells"]
+                                   if c["role"] == "answer" and c["release_cell"]["cell_type"] == "code")
+        answers = set(answers)
         nb = notebooks[name]
         sys.path.insert(0, trusted)
         try:
@@ -114,8 +128,28 @@ def limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def exit_with_parent(interval=0.5):
+    """End this process and its process group when the process that started it is gone (a grading worker
+    killed with SIGKILL, a coordinator that crashed): an orphaned job would only burn a core."""
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(interval)
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def serve():
     """Grade the jobs whose paths arrive on stdin, one per line; answer ``done`` on stdout."""
+    exit_with_parent()
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints (ours or a library's) must not reach the channel
     sys.stdout = sys.stderr

@@ -72,6 +72,10 @@ def _postgres_problem():
     return None if postgres_bindir() else "no /usr/lib/postgresql/*/bin/initdb"
 
 
+def _openssl_problem():
+    return None if shutil.which("openssl") else "the openssl command is not on PATH"
+
+
 def _torch_problem():
     return None if importlib.util.find_spec("torch") else "not importable from this Python"
 
@@ -85,6 +89,8 @@ DEPS = {d.name: d for d in [
         "the sandboxed grading tests", _bwrap_problem, ("bubblewrap is not installed",)),
     Dep("PostgreSQL", "apt-get install -y postgresql (as root: make test does it)",
         "the PostgreSQL gradebook test", _postgres_problem, ("PostgreSQL is not installed",)),
+    Dep("openssl", "apt-get install -y openssl",
+        "the TLS test of the Dask grading cluster (its certificates)", _openssl_problem),
 ]}
 
 
