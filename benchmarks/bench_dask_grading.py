@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_autograde import solution_submission  # noqa: E402
 from bench_grading import synthetic  # noqa: E402
-from grading_helpers import ASSIGNMENT, make_course, nbgrader, write_submission  # noqa: E402
+from support.grading_course import ASSIGNMENT, make_course, nbgrader, write_submission  # noqa: E402
 
 from lstmkit.grading import batch  # noqa: E402
 from lstmkit.grading.cluster import ClusterOptions, autograde_on_cluster  # noqa: E402

@@ -19,7 +19,7 @@ def _lstm_backward_variant(dh, dc, cache, *, upstream_dc=True, through_h=True, t
                            squash_again=False, order=LSTM_GATES):
     """The LSTM step backward written out once more, with switches for the usual mistakes (each switch is
     one mistake of the catalogue in :data:`_BACKWARD_MISTAKES`). With the defaults it equals
-    ``lstmkit.cells.lstm_step_backward``, which tests/test_exercises.py checks."""
+    ``lstmkit.cells.lstm_step_backward``, which tests/grading/test_exercises.py checks."""
     x, h_prev, c_prev, p = cache["x"], cache["h_prev"], cache["c_prev"], cache["params"]
     i, f, g, o, c = cache["i"], cache["f"], cache["g"], cache["o"], cache["c"]
     tc = np.tanh(c)

@@ -30,8 +30,8 @@ import time
 
 import pytest
 
-import optional_deps
-from grading_helpers import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
+from support import optional_deps
+from support.grading_course import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
 
 from distributed import Client
 from test_grading_postgres import db_url, server_url  # noqa: F401  (the PostgreSQL server and database fixtures)
@@ -399,7 +399,7 @@ def test_unreachable_scheduler_is_a_clear_error_and_writes_nothing(template, tmp
 @needs_bwrap
 def test_postgres_gradebook_through_a_worker_and_a_coordinator_crash(template, baseline, cluster, tmp_path,
                                                                      db_url):
-    from grading_helpers import nbgrader
+    from support.grading_course import nbgrader
 
     course = copy_course(template, tmp_path / "course", [], f"\nc.CourseDirectory.db_url = {db_url!r}\n")
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
