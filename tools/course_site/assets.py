@@ -27,6 +27,8 @@ OPTIONAL = [
     ("sphinx-design", re.compile(r'class="[^"]*\bsd-')),
     ("design-tabs.js", re.compile(r'class="[^"]*\bsd-tab')),
     ("togglebutton", re.compile(r'class="[^"]*\b(toggle|dropdown)\b(?!-)')),
+    ("toggleHint", re.compile(r'class="[^"]*\b(toggle|dropdown)\b(?!-)')),          # its settings,
+    ("toggleOpenOnPrint", re.compile(r'class="[^"]*\b(toggle|dropdown)\b(?!-)')),   # inline scripts
     ("copybutton", re.compile(r"<pre")),
     ("clipboard.min.js", re.compile(r"<pre")),
     ("mystnb.", re.compile(r'class="[^"]*\bcell\b')),

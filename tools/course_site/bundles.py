@@ -21,6 +21,7 @@ import base64
 import hashlib
 import posixpath
 import re
+import shutil
 from pathlib import Path
 
 SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
@@ -94,7 +95,7 @@ def purge_css(css: str, words: set[str]) -> str:
                 parts.append(f"{prelude}{{{body}}}")
         return "".join(parts)
 
-    return render(css_blocks(css)[0])
+    return render(css_blocks(re.sub(r"/\*.*?\*/", "", css, flags=re.S))[0])     # comments may hold ; { }
 
 
 def read_css(site: Path, rel: str, into: str) -> str:
@@ -185,6 +186,8 @@ def inline_fonts(css: str, sheet: str, site: Path) -> str:
 
 def bundle_site(site: Path, pages: list[Path]) -> None:
     """Rewrite the pages (see the module's docstring), then write and trim the stylesheets."""
+    if (site / BUNDLES).exists():
+        shutil.rmtree(site / BUNDLES)             # bundles of earlier builds
     theme_js = [site / "_static/scripts/bootstrap.js", site / "_static/scripts/pydata-sphinx-theme.js"]
     (site / THEME_JS).write_text("\n;\n".join(p.read_text(encoding="utf8") for p in theme_js), encoding="utf8")
     basic = read_css(site, "_static/basic.css", posixpath.dirname(THEME_SHEET))
