@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book
+.PHONY: install book pdf test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ book: install
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	test -f _build/html/index.html
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+pdf: book                             ## the whole book as one PDF, printed offline by chromium (tools/build_pdf.py)
+	$(PY) tools/build_pdf.py
 
 test: install
 	bash tools/setup_test_deps.sh
