@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book pdf test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book
+.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ bench: install
 
 bench-widgets: install                ## slider input -> updated explorer in the built book (target 16 ms)
 	$(PY) benchmarks/bench_widgets.py
+
+bench-site: install                   ## bytes and requests per page of the built book (targets 1.5 MB, 25 requests)
+	$(PY) benchmarks/bench_site_weight.py
 
 clean:
 	rm -rf _build $(VENV)

@@ -7,6 +7,7 @@ Per page (``html-page-context``, after myst-nb added its files):
 - sphinx-design's, sphinx-togglebutton's, sphinx-copybutton's, myst-nb's and Pygments' files are kept only
   on pages that have such elements (a ``sd-`` class, a toggle, a code block, a notebook cell, highlighted
   code);
+- the saved widget state loses the null style properties of Layout models (a third of its size);
 - citations get the list-item role (docutils writes the deprecated ``doc-biblioentry``); folded code cells'
   ``<summary>`` lose an ``aria-label`` that hid their visible text.
 
@@ -17,6 +18,7 @@ more than their ``aria-label`` lose the label, so their name is what they show (
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -60,6 +62,19 @@ def keep(asset, body: str) -> bool:
     return True
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def compact_widget_state(text: str) -> str:
+    """The saved widget state without the null style properties of Layout models (their defaults in the widget
+    library are all null, so the widgets come out the same) and without JSON's optional spaces."""
+    state = json.loads(text)
+    for model in state.get("state", {}).values():
+        if model.get("model_name") == "LayoutModel":
+            model["state"] = {k: v for k, v in model["state"].items() if v is not None or k.startswith("_")}
+    return json.dumps(state, separators=(",", ":")).replace("</", "<\\/")
+
+
 def prune_page_assets(app, pagename, templatename, context, doctree):
     """html-page-context: drop the scripts and stylesheets the page does not use; fix citation roles."""
     body = context.get("body", "")
@@ -67,6 +82,11 @@ def prune_page_assets(app, pagename, templatename, context, doctree):
         files = context.get(key)
         if files is not None:
             files[:] = [f for f in files if keep(f, body)]
+    scripts = context.get("script_files") or []
+    for k, script in enumerate(scripts):
+        if script.attributes.get("type") == WIDGET_STATE and script.attributes.get("body"):
+            attributes = dict(script.attributes, body=compact_widget_state(script.attributes["body"]))
+            scripts[k] = type(script)(script.filename, priority=script.priority, **attributes)
     if body:
         body = body.replace('role="doc-biblioentry"', 'role="listitem"')
         # myst-nb's folded code: the summary's label hid its visible text ("Show code cell source")
