@@ -24,11 +24,11 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pdf(built_book, tmp_path_factory):
+def pdf(built_book, browser, tmp_path_factory):
     import build_pdf
     from pypdf import PdfReader
 
-    out = build_pdf.print_pdf(built_book, tmp_path_factory.mktemp("pdf") / "book.pdf", CHROMIUM)
+    out = build_pdf.print_pdf(built_book, tmp_path_factory.mktemp("pdf") / "book.pdf", CHROMIUM, browser=browser)
     assert not (built_book / build_pdf.PRINT_PAGE).exists(), "the print page was left in the site"
     return PdfReader(out)
 

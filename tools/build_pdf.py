@@ -128,42 +128,56 @@ def assemble(html: Path) -> tuple[str, int]:
     return page, views
 
 
-def print_pdf(html: Path, out: Path, chromium: str) -> Path:
+def print_pdf(html: Path, out: Path, chromium: str, browser=None) -> Path:
+    """Print the site at ``html`` to ``out``; with ``browser`` (a Playwright browser already running, as in the
+    tests) instead of launching ``chromium``."""
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import is_loopback, serve_folder             # the tests' offline server and browser set-up
-    from playwright.sync_api import sync_playwright
 
     text, views = assemble(html)
     target = html / PRINT_PAGE
     target.write_text(text, encoding="utf8")
     url, server = serve_folder(html)
-    problems = []
     try:
-        with sync_playwright() as p:
-            args = ["--no-sandbox"] if os.geteuid() == 0 else []
-            browser = p.chromium.launch(executable_path=chromium, args=args)
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
-            page.route("**/*", lambda r: r.continue_() if is_loopback(r.request.url) else (
-                problems.append(f"blocked: {r.request.url}"), r.abort()))
-            page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}")
-                    if m.type in ("error", "warning") else None)
-            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-            page.goto(f"{url}/{PRINT_PAGE}", wait_until="load")
-            page.wait_for_function(f"document.querySelectorAll('.widget-subarea').length >= {views}", timeout=60000)
-            page.wait_for_timeout(500)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(out), format="A4", print_background=True, outline=True, tagged=True,
-                     margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
-            browser.close()
+        if browser is not None:
+            problems = _print(browser, f"{url}/{PRINT_PAGE}", views, out, is_loopback)
+        else:
+            from playwright.sync_api import sync_playwright
+            with sync_playwright() as p:
+                args = ["--no-sandbox"] if os.geteuid() == 0 else []
+                launched = p.chromium.launch(executable_path=chromium, args=args)
+                problems = _print(launched, f"{url}/{PRINT_PAGE}", views, out, is_loopback)
+                launched.close()
     finally:
         server.shutdown()
         target.unlink(missing_ok=True)
     if problems:
         raise RuntimeError("printing the book: " + "; ".join(problems[:10]))
     return out
+
+
+def _print(browser, url: str, views: int, out: Path, is_loopback) -> list[str]:
+    """Open the print page with the network blocked, wait for every widget view, print; returns the problems
+    seen (blocked requests, console errors and warnings, page errors)."""
+    problems = []
+    context = browser.new_context(viewport={"width": 1000, "height": 1400})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if is_loopback(r.request.url) else (
+        problems.append(f"blocked: {r.request.url}"), r.abort()))
+    page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.goto(url, wait_until="load")
+    page.wait_for_function(f"document.querySelectorAll('.widget-subarea').length >= {views}", timeout=60000)
+    page.wait_for_timeout(500)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(out), format="A4", print_background=True, outline=True, tagged=True,
+             margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+             display_header_footer=True, header_template="<span></span>",
+             footer_template='<div style="font-size:8px;width:100%;text-align:center">'
+                             '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+    context.close()
+    return problems
 
 
 def main() -> int:

@@ -110,10 +110,17 @@ def finish(app, exception):
         fixed = fix_page(text)
         if fixed != text:
             page.write_text(fixed, encoding="utf8")
-    icons.cut_icons(out, pages)
-    bundles.bundle_site(out, pages)
+    bundles.bundle_site(out, pages, icons.cut_icons(out, pages))
+
+
+def every_page(app, env, added, changed, removed):
+    """env-get-outdated: every page is read and written again at each build (cheap: the notebooks' outputs come
+    from the execution cache), so that the site-wide steps after the build (merged assets, the maths' stylesheet,
+    the cut icons) always see every page as this build writes it."""
+    return sorted(env.found_docs)
 
 
 def setup(app):
+    app.connect("env-get-outdated", every_page)
     app.connect("html-page-context", prune_page_assets, priority=900)
     app.connect("build-finished", finish, priority=900)   # after myst-nb writes its CSS

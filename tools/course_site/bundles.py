@@ -184,14 +184,15 @@ def inline_fonts(css: str, sheet: str, site: Path) -> str:
     return CSS_URL.sub(font, css)
 
 
-def bundle_site(site: Path, pages: list[Path]) -> None:
-    """Rewrite the pages (see the module's docstring), then write and trim the stylesheets."""
+def bundle_site(site: Path, pages: list[Path], theme_css: str) -> None:
+    """Rewrite the pages (see the module's docstring), then write and trim the stylesheets. ``theme_css``: the
+    theme's stylesheet as the theme ships it, without the rules of unused icons (:func:`.icons.cut_icons`)."""
     if (site / BUNDLES).exists():
         shutil.rmtree(site / BUNDLES)             # bundles of earlier builds
     theme_js = [site / "_static/scripts/bootstrap.js", site / "_static/scripts/pydata-sphinx-theme.js"]
     (site / THEME_JS).write_text("\n;\n".join(p.read_text(encoding="utf8") for p in theme_js), encoding="utf8")
     basic = read_css(site, "_static/basic.css", posixpath.dirname(THEME_SHEET))
-    theme = inline_fonts(read_css(site, THEME_SHEET, posixpath.dirname(THEME_SHEET)), THEME_SHEET, site)
+    theme = inline_fonts(re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", theme_css), THEME_SHEET, site)
     bundler = Bundler(site)
     for path in pages:
         rel = path.relative_to(site).as_posix()

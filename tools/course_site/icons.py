@@ -67,7 +67,8 @@ def drop_unused_icon_rules(css: str, names: set[str]) -> str:
 def used_code_points(site: Path, names: set[str]) -> set[int]:
     icons, codes = {}, set()
     for sheet in STYLESHEETS:
-        path = site / sheet
+        original = theme_file(sheet)
+        path = original if original.exists() else site / sheet      # sphinx-book-theme's sheet is its own
         if path.exists():
             sheet_icons, sheet_other = icon_map(path.read_text(encoding="utf8"))
             icons.update(sheet_icons)
@@ -75,12 +76,13 @@ def used_code_points(site: Path, names: set[str]) -> set[int]:
     return codes | {icons[n] for n in names if n in icons}
 
 
-def theme_font(name: str) -> Path:
-    """The theme's original font file (the copy in the site may already be a subset from an earlier build)."""
+def theme_file(rel: str) -> Path:
+    """A file of the theme as the theme ships it (``rel`` as in the site: ``_static/...``); the site's copy may
+    already be cut down by an earlier build."""
     import pydata_sphinx_theme
 
-    return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / FONT_DIR.removeprefix(
-        "_static/") / name
+    return (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+            / rel.removeprefix("_static/"))
 
 
 def subset_font(path: Path, codes: set[int]) -> None:
@@ -92,7 +94,7 @@ def subset_font(path: Path, codes: set[int]) -> None:
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-    font = TTFont(theme_font(path.name))
+    font = TTFont(theme_file(f"{FONT_DIR}/{path.name}"))
     keep = codes & set(font.getBestCmap())
     options = subset.Options()
     options.flavor = "woff2" if path.suffix == ".woff2" else None
@@ -105,17 +107,13 @@ def subset_font(path: Path, codes: set[int]) -> None:
     font.save(path)
 
 
-def cut_icons(site: Path, pages: list[Path]) -> set[int]:
-    """Rewrite the theme's Font Awesome fonts and icon rules under ``site`` with only the icons the site uses;
-    returns the code points kept."""
-    folder = site / FONT_DIR
-    if not folder.is_dir():
-        return set()
+def cut_icons(site: Path, pages: list[Path]) -> str:
+    """Rewrite the theme's Font Awesome fonts under ``site`` with only the icons the site uses; returns the
+    theme's stylesheet, read as the theme ships it, without the rules of the other icons."""
     names = used_icon_names(site, pages)
-    codes = used_code_points(site, names)      # read before the rules of unused icons are dropped
-    for font in sorted(folder.glob("fa-*")):
+    codes = used_code_points(site, names)
+    folder = site / FONT_DIR
+    for font in sorted(folder.glob("fa-*")) if folder.is_dir() else []:
         if font.suffix in (".woff2", ".ttf"):
             subset_font(font, codes)
-    sheet = site / STYLESHEETS[0]
-    sheet.write_text(drop_unused_icon_rules(sheet.read_text(encoding="utf8"), names), encoding="utf8")
-    return codes
+    return drop_unused_icon_rules(theme_file(STYLESHEETS[0]).read_text(encoding="utf8"), names)
