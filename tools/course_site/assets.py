@@ -7,7 +7,7 @@ Per page (``html-page-context``, after myst-nb added its files):
 - sphinx-design's, sphinx-togglebutton's, sphinx-copybutton's, myst-nb's and Pygments' files are kept only
   on pages that have such elements (a ``sd-`` class, a toggle, a code block, a notebook cell, highlighted
   code);
-- the saved widget state loses the null style properties of Layout models (a third of its size);
+- the saved widget state loses the null style properties of Layout models, and its optional spaces;
 - citations get the list-item role (docutils writes the deprecated ``doc-biblioentry``); folded code cells'
   ``<summary>`` lose an ``aria-label`` that hid their visible text.
 
