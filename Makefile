@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book test bench bench-widgets clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate
+.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-# Front-end files of the book (require.js, widget manager, MathJax from npm; anywidget's
-# AMD module from its wheel), copied into _offline/ and served by the site itself.
-_offline/.vendored: package.json package-lock.json tools/vendor_assets.py $(VENV)/.installed
+# Front-end files of the book (the core widgets and MathJax from npm, anywidget's front end from its
+# wheel, the book's own code in tools/site_js/), bundled into _offline/ and served by the site itself.
+_offline/.vendored: package.json package-lock.json tools/vendor_assets.py $(wildcard tools/site_js/*) $(VENV)/.installed
 	npm ci --no-audit --no-fund
 	$(PY) tools/vendor_assets.py
 
@@ -36,6 +36,9 @@ book: install
 	test -f _build/html/index.html
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
+pdf: book                             ## the whole book as one PDF, printed offline by chromium (tools/build_pdf.py)
+	$(PY) tools/build_pdf.py
+
 test: install
 	bash tools/setup_test_deps.sh
 	$(PY) -m pytest
@@ -45,6 +48,9 @@ bench: install
 
 bench-widgets: install                ## slider input -> updated explorer in the built book (target 16 ms)
 	$(PY) benchmarks/bench_widgets.py
+
+bench-site: install                   ## bytes and requests per page of the built book (targets 1.5 MB, 25 requests)
+	$(PY) benchmarks/bench_site_weight.py
 
 clean:
 	rm -rf _build $(VENV)
@@ -78,24 +84,25 @@ bench-autograde: $(VENV)/.installed
 bench-validate: $(VENV)/.installed     ## nbgrader validate of a correct notebook, per assignment (target 5 s)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_validate.py
 
-# The Reber chapter's results (book/data/reber_runs.json, reber_elman_runs.json, reber_lag_runs.json):
+# The Reber chapter's results (lstmkit/data/reber_runs.json, reber_elman_runs.json, reber_lag_runs.json: package
+# data, read by the chapter through lstmkit.results.load_runs, so its notebook runs outside the repository too):
 # 10 seeds per model and grammar (budget 100,000 sequences), the same SRN trained with Elman's one-step
 # gradient (a run that never meets the criterion uses the whole budget), then success against dependency
 # length (longer inner strings through the loop probability, 5 seeds, budget 30,000).
 REBER := $(PY) -m lstmkit.reber --quiet
 reber-results: install
-	rm -f book/data/reber_runs.json book/data/reber_elman_runs.json book/data/reber_lag_runs.json
+	rm -f lstmkit/data/reber_runs.json lstmkit/data/reber_elman_runs.json lstmkit/data/reber_lag_runs.json
 	for m in lstm srn; do for g in embedded reber; do \
 	  $(REBER) --model $$m --grammar $$g --seeds 10 --max-sequences 100000 \
-	    --json book/data/reber_runs.json --append || exit 1; done; done
+	    --json lstmkit/data/reber_runs.json --append || exit 1; done; done
 	for g in embedded reber; do \
 	  $(REBER) --model elman --grammar $$g --seeds 10 --max-sequences 100000 \
-	    --json book/data/reber_elman_runs.json --append || exit 1; done
+	    --json lstmkit/data/reber_elman_runs.json --append || exit 1; done
 	$(REBER) --model srn --hidden 15 --grammar embedded --seeds 10 --max-sequences 100000 \
-	  --json book/data/reber_small_runs.json
+	  --json lstmkit/data/reber_small_runs.json
 	for p in 0.5 0.7 0.8 0.9; do for m in lstm srn; do \
 	  $(REBER) --model $$m --grammar embedded --seeds 5 --p-loop $$p --max-sequences 30000 \
-	    --json book/data/reber_lag_runs.json --append || exit 1; done; done
+	    --json lstmkit/data/reber_lag_runs.json --append || exit 1; done; done
 
 # The training data of the reber assignment (X, Y, mask of lstmkit.reber.TRAINING_SET_N embedded Reber strings
 # drawn from TRAINING_SET_SEED): the student's graded code cannot use lstmkit.reber. Then run `make release`.

@@ -24,8 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 TARGETS = {"clean": 180.0, "cached": 30.0}
-# What a build reads: the book, its configuration, the vendored front-end files and the library.
-COPY = ["_config.yml", "_toc.yml", "references.bib", "book", "_offline", "lstmkit", "pyproject.toml"]
+# What a build reads: the book, its configuration, the vendored front-end files, the library, the book's Sphinx
+# extension (tools/course_site) and the student notebooks it serves; node_modules (MathJax, used to typeset the
+# maths at build time) is linked, not copied.
+COPY = ["_config.yml", "_toc.yml", "references.bib", "book", "_offline", "lstmkit", "pyproject.toml", "tools",
+        "exercises"]
+LINK = ["node_modules"]
 
 
 def build(workdir: Path) -> float:
@@ -47,6 +51,8 @@ def copy_sources(dest: Path) -> None:
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
         else:
             shutil.copy2(src, dest / name)
+    for name in LINK:
+        (dest / name).symlink_to(ROOT / name, target_is_directory=True)
 
 
 def main() -> None:

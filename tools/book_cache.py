@@ -15,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ("lstmkit/**/*.py", "lstmkit/**/*.js", "lstmkit/**/*.css")
-SOURCES = ("_config.yml", "_toc.yml", "references.bib", "book/**/*", *LIBRARY, "_offline/.vendored")
+SOURCES = ("_config.yml", "_toc.yml", "references.bib", "book/**/*", *LIBRARY, "lstmkit/data/*", "_offline/.vendored",
+           "tools/course_site/**/*", "tools/site_js/*", "exercises/**/*")
 STAMP = Path("_build") / ".built_book"
 """Touched after each build the tests make: a build that rewrote no page (Sphinx leaves unchanged pages alone)
 still counts as newer than the sources it read."""

@@ -214,14 +214,29 @@ def test_stylesheets_import_nothing_from_outside(site, pages):
     assert not offenders, offenders
 
 
-def test_math_is_served_by_the_site(site, pages):
-    mathjax = [(page, url) for page, soup in pages.items()
-               for tag, url in loaded_urls(soup) if "mathjax" in url.lower()]
-    assert mathjax, "no page loads MathJax"
-    for page, url in mathjax:
-        target, _ = resolve(page, url.split("?")[0])
-        assert target.startswith("_static/offline/mathjax/"), (page, url)
-        assert (site / target).is_file()
+MATHJAX_FONT = r"""url\(["']?([^)"']*MathJax_[^)"']*\.woff)["']?\)"""
+
+
+def test_math_is_typeset_by_the_site(site, pages):
+    """The maths are typeset when the book is built (tools/site_js/mathjax-prerender.js): pages with maths hold
+    MathJax's output, with the MathML screen readers read, load no MathJax script, and load a stylesheet with
+    MathJax's rules whose fonts the site serves."""
+    with_math = {page: soup for page, soup in pages.items() if soup.find(class_="math")}
+    assert len(with_math) >= 5, sorted(with_math)
+    for page, soup in pages.items():
+        assert not any("mathjax" in url.lower() for tag, url in loaded_urls(soup) if tag == "script"), page
+    for page, soup in with_math.items():
+        for el in soup.find_all(class_="math"):
+            assert el.find("mjx-container") is not None, (page, el.get_text()[:80])
+            assert el.find("math") is not None, f"{page}: no assistive MathML in {el.get_text()[:80]!r}"
+        sheets = [resolve(page, url.split("?")[0])[0] for tag, url in loaded_urls(soup) if tag == "link"]
+        css = "".join((site / s).read_text(encoding="utf8") for s in sheets if s.endswith(".css"))
+        assert "mjx-container" in css, f"{page}: no stylesheet with MathJax's rules"
+        fonts = re.findall(MATHJAX_FONT, css)
+        assert fonts, page
+        for sheet in sheets:
+            for url in re.findall(MATHJAX_FONT, (site / sheet).read_text(encoding="utf8")):
+                assert (site / posixpath.normpath(posixpath.join(posixpath.dirname(sheet), url))).is_file(), url
 
 
 def widget_pages(pages):
@@ -229,42 +244,40 @@ def widget_pages(pages):
             if soup.find("script", type="application/vnd.jupyter.widget-state+json")}
 
 
-def test_widget_pages_load_the_local_widget_manager(site, pages):
+def test_widget_pages_load_the_site_widget_bundle(site, pages):
+    """Pages with widgets load the site's one widget bundle (tools/vendor_assets.py), and only they do."""
     with_widgets = widget_pages(pages)
-    assert with_widgets, "no page embeds widget state (the introduction has a jslinked slider)"
-    expected = ["_static/offline/require.js", "_static/offline/widgets-setup.js",
-                "_static/offline/html-manager/dist/embed-amd.js"]
-    for page, soup in with_widgets.items():
+    assert with_widgets, "no page embeds widget state (the chapters' explorers)"
+    for page, soup in pages.items():
         scripts = [resolve(page, el["src"].split("?")[0])[0] for el in soup.find_all("script", src=True)]
-        local = [s for s in scripts if s in expected]
-        assert local == expected, (page, scripts)
-        for el in soup.find_all("script"):
-            cdn = el.get("data-jupyter-widgets-cdn")
-            assert cdn is None or not is_external(cdn), (page, cdn)
-            body = el.string or ""
-            if "require.config" in body or "requirejs.config" in body or "jupyter-widgets-cdn" in body:
-                assert not URL_IN_TEXT.search(body), (page, body[:300])
+        bundle = [s for s in scripts if s == "_static/offline/widgets.js"]
+        assert bundle == (["_static/offline/widgets.js"] if page in with_widgets else []), (page, scripts)
+        assert not any("require.js" in s or "html-manager" in s or "embed-amd" in s for s in scripts), (page, scripts)
 
 
-def test_require_config_maps_modules_to_files_in_the_site(site):
-    """widgets-setup.js maps html-manager and anywidget to local files that exist."""
-    setup = (site / "_static/offline/widgets-setup.js").read_text()
-    assert not URL_IN_TEXT.search(setup), "widgets-setup.js names an external URL"
-    paths = dict(re.findall(r'"([^"]+)":\s*base \+ "([^"]+)"', setup))
-    assert set(paths) >= {"@jupyter-widgets/html-manager/dist", "@jupyter-widgets", "anywidget"}
-    folder = site / "_static" / "offline"
-    assert (folder / (paths["anywidget"] + ".js")).is_file()
-    assert (folder / paths["@jupyter-widgets/html-manager/dist"] / "embed-amd.js").is_file()
-    # The icon fonts the widget CSS asks for sit next to the module that asks.
-    assert list((folder / paths["@jupyter-widgets"]).glob("*.woff2"))
-    anywidget_js = (folder / (paths["anywidget"] + ".js")).read_text()
-    assert 'define(["@jupyter-widgets/base"]' in anywidget_js
+def test_widget_bundle_holds_the_widgets_the_pages_use(site, pages):
+    """Every widget class a page's saved state names is in the bundle (core widgets and anywidget's views)."""
+    import json
+
+    bundle = (site / "_static/offline/widgets.js").read_text()
+    assert not re.search(r"(unpkg|jsdelivr|cdnjs)\.", bundle), "the widget bundle names a CDN"
+    names = set()
+    for soup in widget_pages(pages).values():
+        state = json.loads(soup.find("script", type="application/vnd.jupyter.widget-state+json").string)
+        for model in state["state"].values():
+            names |= {model["state"].get("_model_name"), model["state"].get("_view_name")}
+    names.discard(None)
+    assert {"AnyModel", "AnyView", "FloatSliderModel", "FloatSliderView"} <= names
+    missing = [n for n in sorted(names) if not re.search(rf"\b{n}\b", bundle)]
+    assert not missing, f"widget classes the pages use but the bundle lacks: {missing}"
 
 
 def test_chapters_offer_a_notebook_download_and_launch_links(pages):
     for name in ("book/gates.html", "book/cell_state.html", "book/rnn_limits.html"):
         soup = pages[name]
-        hrefs = [a.get("href", "") for a in soup.find_all("a")]
+        # the page's own launch buttons (the exercise box links the student notebook: tests/test_site_a11y.py)
+        hrefs = [a.get("href", "") for a in soup.find_all("a")
+                 if not any(c.startswith("exercise-") for c in a.get("class", []))]
         assert any(h.endswith(".ipynb") and "_sources/" in h for h in hrefs), name
         assert any(h.startswith("https://mybinder.org/") for h in hrefs), name
         colab = [h for h in hrefs if h.startswith("https://colab.research.google.com/github/")]
@@ -531,7 +544,7 @@ def test_chapter_opens_with_goals_and_ends_with_exercise_and_reading(chapter):
     assert text.index("What you will learn") < text.index("\n## "), f"{chapter}: the goals come first"
     last = text[text.rindex("\n## "):]
     assert last.startswith("\n## Exercise and further reading"), f"{chapter}: ends with exercise and reading"
-    assert "Graded exercise" in last and "exercises/" in last and "{cite:" in last, chapter
+    assert "Graded exercise" in last and "{exercise-links}`" in last and "{cite:" in last, chapter
     code = [c.source for c in jupytext.read(ROOT / chapter).cells if c.cell_type == "code"]
     assert any("lstmkit" in source for source in code), f"{chapter}: its numbers come from lstmkit"
 
@@ -556,17 +569,20 @@ def test_chapter_pages_are_executed_with_figures(pages):
 
 
 def test_front_end_files_are_pinned_and_served(site):
-    """require.js, the widget manager and MathJax come from npm at the exact versions of package-lock.json,
-    and the site serves those very versions (tools/vendor_assets.py writes VERSIONS.json)."""
+    """The widget packages, MathJax and the build tools come from npm at exact versions (package.json, the same in
+    package-lock.json), and the site was built with those very versions (tools/vendor_assets.py: VERSIONS.json)."""
     import json
 
     package = json.loads((ROOT / "package.json").read_text())
     lock = json.loads((ROOT / "package-lock.json").read_text())
     served = json.loads((site / "_static" / "offline" / "VERSIONS.json").read_text())
-    for name in ("requirejs", "@jupyter-widgets/html-manager", "mathjax"):
-        wanted = package["dependencies"][name]
+    pinned = {**package["dependencies"], **package.get("devDependencies", {})}
+    for name, wanted in pinned.items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", wanted), f"{name}: pin an exact version, not {wanted!r}"
         assert lock["packages"][f"node_modules/{name}"]["version"] == wanted, name
-        assert served[name] == wanted, (name, served[name])
-    assert served["@jupyter-widgets/html-manager"].startswith("1.0."), "ipywidgets 8 needs html-manager 1.0.x"
-    assert served["mathjax"].startswith("3."), "the book is configured for MathJax 3"
+    for name in ("@jupyter-widgets/base", "@jupyter-widgets/controls", "@jupyter-widgets/base-manager",
+                 "@lumino/widgets", "mathjax", "esbuild"):
+        assert served[name] == pinned[name], (name, served[name])
+    # ipywidgets 8 (requirements.txt) speaks the widget protocol of base 6 and controls 5
+    assert served["@jupyter-widgets/base"].startswith("6.") and served["@jupyter-widgets/controls"].startswith("5.")
+    assert served["mathjax"].startswith("3."), "the maths are typeset with MathJax 3"

@@ -85,7 +85,10 @@ function linePlot(opts) {
   const x1 = xs[xs.length - 1] === x0 ? x0 + 1 : xs[xs.length - 1];
   const px = (x) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
   const py = (y) => Hh - m.b - ((Math.min(hi, Math.max(lo, y)) - lo) / (hi - lo)) * (Hh - m.t - m.b);
-  let svg = `<svg class="lk-plot" data-key="${esc(opts.key)}" viewBox="0 0 ${W} ${Hh}" width="${W}" height="${Hh}" role="img">`;
+  // what a screen reader says for the figure: the axes and the curves drawn
+  const described = `${opts.yLabel || "value"} against ${opts.xLabel || "x"}: ` +
+    opts.series.map((s) => String(s.label).replace(/<[^>]*>/g, "")).join(", ");
+  let svg = `<svg class="lk-plot" data-key="${esc(opts.key)}" viewBox="0 0 ${W} ${Hh}" width="${W}" height="${Hh}" role="img" aria-label="${esc(described)}">`;
   const yt = opts.log ? niceTicks(lo, hi, Math.min(6, hi - lo)).filter((t) => Number.isInteger(t)) : niceTicks(lo, hi);
   for (const t of yt) {
     svg += `<line class="lk-grid" x1="${m.l}" x2="${W - m.r}" y1="${py(t)}" y2="${py(t)}"/>`;

@@ -21,7 +21,10 @@ function gateTable(run, variant) {
   for (const k of names) rows += rowOf(k, k, run.gates[k], k === "g" || k === "n");
   if (variant !== "gru") rows += rowOf("c", "c", run.c, true);
   rows += rowOf("h", "h", run.h, true);
-  return `<table class="lk-gates" data-variant="${variant}">${rows}</table>`;
+  // a frame that scrolls sideways on a narrow screen, reachable with the keyboard
+  return `<div class="lk-table-scroll" tabindex="0" role="region" aria-label="${esc(VARIANT_LABELS[variant])}: ` +
+    `gates and states at every step">` +
+    `<table class="lk-gates" data-variant="${variant}">${rows}</table></div>`;
 }
 
 function drawVariants(s) {
