@@ -34,7 +34,6 @@ from support import optional_deps
 from support.grading_course import ASSIGNMENT, LIMITS, load_corpus, make_course, test_cell_scores, write_submission
 
 from distributed import Client
-from test_grading_postgres import db_url, server_url  # noqa: F401  (the PostgreSQL server and database fixtures)
 
 from lstmkit.grading import batch, cluster as cluster_mod, jobs, progress, remote
 from lstmkit.grading.worker import copy_files
