@@ -64,6 +64,20 @@ def the_class():
 CASES = {c.name: c for c in the_class()}
 NAMES = sorted(CASES)
 PART = NAMES[::CLASS_SIZE // SMALL][:SMALL]     # a spread of the class, for the fault tests
+POISON = "control_perfect"                      # the submission that takes down every worker grading it
+SLOW_SECONDS = 1.5
+
+
+def slowed(case):
+    """The same submission, whose first answer cell sleeps SLOW_SECONDS first: a quiet machine grades a cheap
+    case in about half a second, too short for a fault test to catch its worker in the middle of the job."""
+    sleep = corpus.prepend("answer_sigmoid", f"import time\ntime.sleep({SLOW_SECONDS})")
+    return dataclasses.replace(case, build=corpus.then(case.build, sleep))
+
+
+for _name in sorted(set(PART) | {POISON}):       # edits of the notebook only: not the cases that write raw files
+    if CASES[_name].kind in ("control", "wrong"):
+        CASES[_name] = slowed(CASES[_name])
 
 
 # ------------------------------------------------------------------------------------------------- set-up
@@ -311,7 +325,7 @@ def test_submission_that_kills_workers_is_an_error_and_nobody_else_changes(templ
                                                                             tmp_path):
     """Stands for a submission that takes down whatever worker grades it (a host's OOM killer, a crash in
     native code): each time a worker starts grading it, the test SIGKILLs that worker."""
-    poison = "control_perfect"
+    poison = POISON
     course = copy_course(template, tmp_path / "course", PART + [poison] if poison not in PART else PART)
     names = sorted(set(PART) | {poison})
     cluster["client"].wait_for_workers(2, timeout=120)
