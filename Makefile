@@ -13,6 +13,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -c 'import sys; sys.exit(None if sys.version_info >= (3, 11, 5) else \
+	  "make install: the pinned packages need Python 3.11.5 or newer; $(PYTHON) is " + sys.version.split()[0] + \
+	  ". Run make with PYTHON=/path/to/python3.11 (or newer).")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
 	$(PY) -m pip install --quiet -r requirements.txt
