@@ -2,7 +2,7 @@
 Aiken, *Winnowing: local algorithms for document fingerprinting*, SIGMOD 2003, the algorithm behind MOSS).
 
 Every run of ``k`` consecutive tokens inside one statement is hashed (a statement shorter than ``k`` tokens is
-one gram of its own); in every window of ``window`` consecutive hashes of a statement the smallest is kept (the
+one gram of its own, one shorter than MIN_STATEMENT none); in every window of ``window`` consecutive hashes of a statement the smallest is kept (the
 rightmost of equal ones: robust winnowing), so that any run of at least ``k + window - 1`` tokens that two
 cells share inside a statement gives them a fingerprint in common. Grams never span two statements, so moving
 independent statements around, as a copier may, changes no fingerprint. Hashes depend on the token texts only
@@ -49,12 +49,19 @@ def _hash(texts) -> int:
     return h ^ (h >> 29)
 
 
+MIN_STATEMENT = 4
+"""Statements of fewer tokens (``pass``, ``return N``, ``N += #``, ``N = N``) say nothing and make no gram."""
+
+
 def grams(tokens: Tokens, k: int) -> list:
     """Per statement, its grams as (hash, start, end) token ranges: every k-gram inside the statement, or the
-    whole statement when it is shorter than ``k``. A list (one entry per statement) of lists."""
+    whole statement when it is shorter than ``k`` (none below MIN_STATEMENT tokens). A list (one entry per
+    statement) of lists."""
     out = []
     for first, end in tokens.statements:
-        if end - first < k:
+        if end - first < MIN_STATEMENT:
+            out.append([])
+        elif end - first < k:
             out.append([(_hash(tokens.text[first:end]), first, end)])
         else:
             out.append([(_hash(tokens.text[s:s + k]), s, s + k) for s in range(first, end - k + 1)])

@@ -23,7 +23,7 @@ class Parameters:
 
     k: int = 5
     window: int = 4
-    threshold: float = 0.5
+    threshold: float = 0.9
     min_tokens: int = 20
     common_share: float = 0.02
     common_floor: int = 10
