@@ -88,7 +88,7 @@ def compare_submissions(release: Release, submissions: list, params: Parameters 
         if s < params.threshold and len(pairs) >= params.top:
             break
         cells = {c.key: (prepared[i].get(c.key), prepared[j].get(c.key)) for c in release.cells}
-        pairs.append(describe_pair((names[i], names[j]), cells, indexes, float(s), params))
+        pairs.append(describe_pair((names[i], names[j]), cells, indexes, float(s), params, given))
     pairs.sort(key=lambda p: (not p.flagged, -p.score, p.student_a, p.student_b))
     return SimilarityResult(release.assignment, tuple(names), tuple(c.key for c in release.cells), params,
                             tuple(pairs), n * (n - 1) // 2, int(len(score)), tuple(problems))

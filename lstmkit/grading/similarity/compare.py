@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fingerprints import Fingerprints
+from .fingerprints import Fingerprints, grams
 from .result import CellComparison, PairSimilarity, Parameters, Segment
 from .tokens import Tokens
 
@@ -133,11 +133,22 @@ def _segments(tokens: Tokens, ranges: list) -> tuple:
     return tuple(Segment(tokens.spans[s][0], tokens.spans[e - 1][1]) for s, e in ranges)
 
 
-def compare_cell(key: str, one: Cell | None, two: Cell | None, index: CellIndex):
+def _all_grams(cell: Cell, k: int, given: frozenset) -> dict:
+    """Every gram of a cell (not only the winnowed ones), without the release's: {hash: [(start, end), ...]}."""
+    out = {}
+    for statement in grams(cell.tokens, k):
+        for h, start, end in statement:
+            if h not in given:
+                out.setdefault(h, []).append((start, end))
+    return out
+
+
+def compare_cell(key: str, one: Cell | None, two: Cell | None, index: CellIndex, k: int, given: frozenset):
     """One answer cell of two students: (CellComparison, matched tokens of one, matched tokens of two).
 
-    Matching parts shown are the fingerprints both have, idioms included; matched tokens count the uncommon
-    ones only."""
+    The score counts winnowed fingerprints (as the pair's score does). The matching parts shown are every gram
+    both cells have (not only the winnowed ones, idioms included); matched tokens count the tokens those grams
+    cover, without the grams that are idioms of the class."""
     if one is None or two is None:
         return CellComparison(key, 0.0, one.source if one else "", two.source if two else "", (), ()), 0, 0
     shared = one.prints.hashes & two.prints.hashes
@@ -145,18 +156,22 @@ def compare_cell(key: str, one: Cell | None, two: Cell | None, index: CellIndex)
     idioms = len(shared) - len(uncommon)
     denominator = len(one.prints.positions) + len(two.prints.positions) - 2 * idioms
     score = 2 * len(uncommon) / denominator if uncommon else 0.0
-    matched = [sum(e - s for s, e in _covered([r for h in uncommon for r in cell.prints.positions[h]]))
-               for cell in (one, two)]
-    ranges = [_covered([r for h in shared for r in cell.prints.positions[h]]) for cell in (one, two)]
+    full = [_all_grams(one, k, given), _all_grams(two, k, given)]
+    both = full[0].keys() & full[1].keys()
+    distinct = [h for h in both if index.df.get(h, 0) <= index.cap]
+    matched = [sum(e - s for s, e in _covered([r for h in distinct for r in side[h]])) for side in full]
+    ranges = [_covered([r for h in both for r in side[h]]) for side in full]
     return (CellComparison(key, round(score, 4), one.source, two.source, _segments(one.tokens, ranges[0]),
                            _segments(two.tokens, ranges[1])), matched[0], matched[1])
 
 
-def describe_pair(names: tuple, cells: dict, indexes: dict, score: float, params: Parameters) -> PairSimilarity:
-    """The PairSimilarity of two students. names: (a, b); cells[key]: (a's Cell or None, b's Cell or None)."""
+def describe_pair(names: tuple, cells: dict, indexes: dict, score: float, params: Parameters,
+                  given: dict) -> PairSimilarity:
+    """The PairSimilarity of two students. names: (a, b); cells[key]: (a's Cell or None, b's Cell or None);
+    given[key]: the gram hashes of the released cell."""
     comparisons, side_a, side_b = [], 0, 0
     for key, (one, two) in cells.items():
-        comparison, m_a, m_b = compare_cell(key, one, two, indexes[key])
+        comparison, m_a, m_b = compare_cell(key, one, two, indexes[key], params.k, given[key])
         comparisons.append(comparison)
         side_a, side_b = side_a + m_a, side_b + m_b
     matched = min(side_a, side_b)

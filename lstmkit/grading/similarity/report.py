@@ -18,13 +18,14 @@ _STYLE = """
 .lsim th, .lsim td { border: 1px solid; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 .lsim caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
 .lsim .lsim-scroll { overflow-x: auto; max-width: 100%; }
+.lsim .lsim-scroll:focus-visible { outline: 2px solid; outline-offset: 2px; }
 .lsim .lsim-side td { min-width: 16em; width: 45%; }
 .lsim td.lsim-num { text-align: right; font-variant-numeric: tabular-nums; }
-.lsim mark.lsim-match { background: #ffe08a; color: #111; text-decoration: underline 2px; }
+.lsim mark.lsim-match { background: #ffe08a; color: #111111; text-decoration: underline 2px; }
 .lsim .lsim-sr { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; padding: 0; }
 .lsim .lsim-notice { border-left: 4px solid; padding-left: 0.7em; }
-@media (prefers-color-scheme: dark) { .lsim mark.lsim-match { background: #594400; color: #fff; } }
+@media (prefers-color-scheme: dark) { .lsim mark.lsim-match { background: #594400; color: #ffffff; } }
 """
 
 
@@ -80,7 +81,8 @@ def _pair_section(pair: PairSimilarity, rank: int, h: int, prefix: str) -> str:
                     "</tr>")
     return (f'<section id="{prefix}-pair-{rank}" aria-labelledby="{prefix}-pair-{rank}-h">'
             f'<h{h} id="{prefix}-pair-{rank}-h">{rank}. {a} and {b}: score {_fmt(pair.score)} ({state})</h{h}>'
-            f'<div class="lsim-scroll"><table class="lsim-side"><caption>The answer cells of {a} and {b} side by '
+            f'<div class="lsim-scroll" tabindex="0" role="region" aria-label="answer cells of {a} and {b}">'
+            f'<table class="lsim-side"><caption>The answer cells of {a} and {b} side by '
             f"side; highlighted, underlined code matches the other student's cell</caption>"
             f'<thead><tr><th scope="col">Answer cell</th><th scope="col">{a}</th><th scope="col">{b}</th>'
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>")
@@ -97,7 +99,8 @@ def _summary_table(result: SimilarityResult, prefix: str) -> str:
         rows.append(f'<tr><td class="lsim-num">{rank}</td><th scope="row">{who}</th>'
                     f'<td class="lsim-num">{_fmt(pair.score)}</td><td class="lsim-num">{pair.matched_tokens}</td>'
                     f"{cells}<td>{'flagged' if pair.flagged else 'not flagged'}</td></tr>")
-    return ('<div class="lsim-scroll"><table class="lsim-pairs"><caption>The most similar pairs, highest score '
+    return ('<div class="lsim-scroll" tabindex="0" role="region" aria-label="most similar pairs">'
+            '<table class="lsim-pairs"><caption>The most similar pairs, highest score '
             'first (scores per answer cell on the right)</caption><thead><tr><th scope="col">Rank</th>'
             '<th scope="col">Students</th><th scope="col">Score</th><th scope="col">Matched tokens</th>'
             f'{head}<th scope="col">Flagged</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
