@@ -156,6 +156,14 @@ def test_a_malformed_notebook_is_named_and_the_others_are_compared(course_run):
     assert not set(BROKEN) & set(result.students) and len(result.students) == 60
 
 
+def test_a_bad_option_is_named(course_run, monkeypatch, capsys):
+    from lstmkit.grading.__main__ import main
+
+    monkeypatch.chdir(course_run[0])
+    assert main(["similarity", ASSIGNMENT, "--threshold", "1.5"]) == 2
+    assert "threshold: expected a score in (0, 1], got 1.5" in capsys.readouterr().err
+
+
 def test_a_missing_release_is_a_clear_error(tmp_path):
     course = copy_course(tmp_path, [ASSIGNMENT])  # solutions only, no exercises/
     done = subprocess.run([sys.executable, "-m", "lstmkit.grading", "similarity", ASSIGNMENT], cwd=course,
@@ -178,8 +186,8 @@ SKELETON = '''def lstm_forward(X, h0, c0, params):
 STUB = SKELETON.split("    T = ")[0] + "    # YOUR CODE HERE\n    raise NotImplementedError()\n"
 FILLINGS = ["h, c = lstm_step_forward(X[t], h, c, params)\n        H[t] = h",
             "state = lstm_step_forward(X[t], h, c, params)\n        h, c = state[0], state[1]\n        H[t, :, :] = h",
-            "out = lstm_step_forward(x=X[t], h_prev=h, c_prev=c, params=params)\n        H[t] = out[0]\n        c = out[1]\n"
-            "        h = H[t]",
+            "out = lstm_step_forward(x=X[t], h_prev=h, c_prev=c, params=params)\n        H[t] = out[0]\n"
+            "        c = out[1]\n        h = H[t]",
             "h, c = lstm_step_forward(X[t].copy(), h, c, params)\n        np.copyto(H[t], h)",
             "x_t = X[t]\n        h, c = lstm_step_forward(x_t, h, c, params)\n        H[t] = h.copy()"]
 

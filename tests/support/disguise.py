@@ -124,7 +124,8 @@ def reorder(tree: ast.Module, rng: random.Random) -> ast.Module:
     for node in ast.walk(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt) and not isinstance(node, ast.Module):
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt) \
+                    and not isinstance(node, ast.Module):
                 setattr(node, field, _shuffle_body(block, rng))
     if all(isinstance(s, ast.FunctionDef) for s in tree.body):
         rng.shuffle(tree.body)

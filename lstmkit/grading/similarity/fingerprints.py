@@ -2,12 +2,13 @@
 Aiken, *Winnowing: local algorithms for document fingerprinting*, SIGMOD 2003, the algorithm behind MOSS).
 
 Every run of ``k`` consecutive tokens inside one statement is hashed (a statement shorter than ``k`` tokens is
-one gram of its own, one shorter than MIN_STATEMENT none); in every window of ``window`` consecutive hashes of a statement the smallest is kept (the
-rightmost of equal ones: robust winnowing), so that any run of at least ``k + window - 1`` tokens that two
-cells share inside a statement gives them a fingerprint in common. Grams never span two statements, so moving
-independent statements around, as a copier may, changes no fingerprint. Hashes depend on the token texts only
-(not on the order students are read in or on who else is in the class), so a cell gets the same fingerprints
-in every run.
+one gram of its own, one shorter than MIN_STATEMENT none); in every window of ``window`` consecutive hashes of a
+statement the smallest is kept (the rightmost of equal ones: robust winnowing), so that any run of at least
+``k + window - 1`` tokens that two cells share inside a statement gives them a fingerprint in common. Grams never
+span two statements, so moving independent statements around, as a copier may, changes no fingerprint. Hashes
+depend on the token texts only (not on the order students are read in, on who else is in the class, or on the
+process: Python's own ``hash`` of a string changes from run to run), so a cell gets the same fingerprints in
+every run.
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def _grouping(line: list) -> set:
     for i, tok in enumerate(line):
         if tok.kind == "op" and tok.value in _OPENING:
             prev = line[i - 1] if i else None
-            call = prev is not None and (prev.kind in ("name", "string") and prev.value not in KEYWORDS
+            call = prev is not None and (prev.kind == "name" and prev.value not in KEYWORDS
                                          or prev.value in (")", "]"))
             stack.append((i, tok.value == "(" and not call))
         elif tok.kind == "op" and tok.value in _CLOSING and stack:
