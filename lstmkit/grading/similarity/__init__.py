@@ -9,26 +9,23 @@ How (one step per module):
 1. :mod:`.collect` reads the release (which cells are answers, what code everybody was given) and each
    ``submitted/<student>/<assignment>/`` notebook; an unreadable notebook is reported by file, the rest go on;
 2. :mod:`.tokens` normalises each answer: the student's names become ``N``, numbers ``#``, strings ``$``;
-   comments, docstrings and layout go; keywords, operators, attributes, builtins and the names the release
-   defines stay;
-3. :mod:`.fingerprints` hashes every run of ``k`` tokens and keeps a winnowed subset (MOSS's algorithm), minus
-   every k-gram of the released cell (the skeleton everybody has is never a match);
-4. :mod:`.compare` indexes the fingerprints of each cell (fingerprint -> students), weighs each by how few
-   students share it (an idiom half the class wrote carries no weight), sums the shared weight of every pair
-   that shares anything and scores it ``2 S / (W(a) + W(b))`` in [0, 1];
-5. :mod:`.report` prints the table, writes JSON, and renders the HTML fragment (side by side, for the class
-   report) and a page around it.
+   comments, docstrings, layout and grouping parentheses go; keywords, operators, attributes, builtins and the
+   names the release defines stay; the tokens are cut into statements;
+3. :mod:`.fingerprints` hashes every run of ``k`` tokens inside a statement and keeps a winnowed subset (MOSS's
+   algorithm), minus every gram of the released cell (the skeleton everybody has is never a match);
+4. :mod:`.compare` indexes the fingerprints of each cell (fingerprint -> students); a fingerprint many students
+   have is an idiom and, shared, counts neither way; every pair sharing an uncommon fingerprint is scored, the
+   Dice coefficient of the two fingerprint sets without their shared idioms, in [0, 1];
+5. :mod:`.report` prints the table and renders the HTML fragment (side by side, for the class report) and a page
+   around it; :meth:`SimilarityResult.to_json` is the JSON.
 
-The defaults (``Parameters``): k = 5 tokens, window 4 (any shared run of 8 normalised tokens is seen, a
-statement is 8 to 20), weight 0 for fingerprints shared by more than max(10, 2 % of the class), threshold 0.5
-and at least 20 matched distinctive tokens. How the threshold was chosen: ``tests/grading/test_similarity.py``
-builds a class of 60 independently written submissions of ``gates`` (several hand-written implementations of
-each answer cell, combined, renamed and reformatted, with the course's known wrong submissions) and 5 planted
-copies (renamed, reformatted, reordered, comments changed); the threshold sits between the highest honest pair
-and the lowest planted copy measured there, with room on both sides (figures: README, *Similar answers*).
+The defaults (:class:`Parameters`): grams of k = 5 tokens, windows of 4 (any run of 8 normalised tokens two
+answers share inside a statement is seen; a statement is 4 to 25 tokens), idioms above max(10, 2 % of the class),
+threshold 0.9 with at least 20 matched tokens. How they were chosen (measured on 40 synthetic classes of 60 built
+like the one of ``tests/grading/test_similarity.py``) and why this is not copydetect (measured on the same
+classes, ``benchmarks/eval_copydetect.py``): README, *Similar answers*.
 
-Why not copydetect (MOSS-style winnowing with boilerplate removal, MIT, pulls in nothing the course lacks):
-measured on the same class (``benchmarks/eval_copydetect.py``), see README.
+Written (Markdown) answers are not compared: the normalisation is for code.
 """
 
 from __future__ import annotations

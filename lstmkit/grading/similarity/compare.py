@@ -128,9 +128,19 @@ def _covered(ranges: list) -> list:
     return merged
 
 
-def _segments(tokens: Tokens, ranges: list) -> tuple:
-    """Token ranges -> Segments of the source (from the first token's start to the last token's end)."""
-    return tuple(Segment(tokens.spans[s][0], tokens.spans[e - 1][1]) for s, e in ranges)
+def _segments(cell: Cell, ranges: list) -> tuple:
+    """Token ranges -> Segments of the cell's source: consecutive tokens on one line join into one segment;
+    a line break or a comment between two tokens starts a new one (layout and comments are never marked)."""
+    spans, source, out = cell.tokens.spans, cell.source, []
+    for first, end in ranges:
+        start, stop = spans[first]
+        for a, b in spans[first + 1:end]:
+            if source[stop:a].strip(" \t"):
+                out.append(Segment(start, stop))
+                start = a
+            stop = b
+        out.append(Segment(start, stop))
+    return tuple(out)
 
 
 def _all_grams(cell: Cell, k: int, given: frozenset) -> dict:
@@ -161,8 +171,8 @@ def compare_cell(key: str, one: Cell | None, two: Cell | None, index: CellIndex,
     distinct = [h for h in both if index.df.get(h, 0) <= index.cap]
     matched = [sum(e - s for s, e in _covered([r for h in distinct for r in side[h]])) for side in full]
     ranges = [_covered([r for h in both for r in side[h]]) for side in full]
-    return (CellComparison(key, round(score, 4), one.source, two.source, _segments(one.tokens, ranges[0]),
-                           _segments(two.tokens, ranges[1])), matched[0], matched[1])
+    return (CellComparison(key, round(score, 4), one.source, two.source, _segments(one, ranges[0]),
+                           _segments(two, ranges[1])), matched[0], matched[1])
 
 
 def describe_pair(names: tuple, cells: dict, indexes: dict, score: float, params: Parameters,

@@ -37,7 +37,7 @@ def _summary_line(result: SimilarityResult) -> str:
     p = result.parameters
     flagged = len(result.flagged)
     return (f"{len(result.students)} students, {result.pairs_compared} pairs compared, "
-            f"{result.pairs_sharing} share distinctive code; {flagged} pair{'s' * (flagged != 1)} flagged "
+            f"{result.pairs_sharing} share uncommon code; {flagged} pair{'s' * (flagged != 1)} flagged "
             f"(score at least {p.threshold:.2f} and at least {p.min_tokens} matched tokens)")
 
 
@@ -52,7 +52,7 @@ def render_table(result: SimilarityResult) -> str:
         lines.append(f"{rank:>4}  {_fmt(pair.score):>5}  {pair.matched_tokens:>6}  {pair.student_a:<{width}}  "
                      f"{pair.student_b:<{width}}  {cells}  {'yes' if pair.flagged else 'no'}")
     if not result.pairs:
-        lines.append("(no pair shares distinctive code)")
+        lines.append("(no pair shares uncommon code)")
     if result.problems:
         lines += ["", "not compared:"] + [f"  {p.message}" for p in result.problems]
     return "\n".join(lines)
@@ -117,14 +117,14 @@ def render_fragment(result: SimilarityResult, heading_level: int = 2, id_prefix:
              f'<h{h} id="{prefix}-title">Similar answers: {escape(result.assignment)}</h{h}>',
              f'<p class="lsim-notice"><strong>Flagged for reading, not accused.</strong> '
              f"{escape(result.notice)}</p>",
-             f"<p>{escape(_summary_line(result))}. A score is the share of the two students' distinctive code "
-             "(after names, literals, comments and layout are normalised away, and without the code of the "
-             "release) that they have in common: 1 is the same code, 0 nothing in common; code that many "
-             "students wrote counts little.</p>"]
+             f"<p>{escape(_summary_line(result))}. A score compares the two students' code after their names, "
+             "literal values, comments and layout are normalised away and the code of the release is left out: "
+             "1 is the same code, 0 nothing uncommon in common. Code that many students of the class wrote (an "
+             "idiom of the exercise) counts neither way.</p>"]
     if result.pairs:
         parts.append(_summary_table(result, prefix))
     else:
-        parts.append("<p>No pair of students shares distinctive code.</p>")
+        parts.append("<p>No pair of students shares uncommon code.</p>")
     parts += [_pair_section(p, rank, h + 1, prefix) for rank, p in enumerate(result.pairs, 1) if p.flagged]
     if result.problems:
         items = "".join(f"<li>{escape(p.message)}</li>" for p in result.problems)

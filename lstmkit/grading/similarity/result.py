@@ -15,10 +15,10 @@ NOTICE = ("Similar code is a reason to look, not a finding: students who solve a
 class Parameters:
     """How code is compared (defaults: see the module docstring of :mod:`lstmkit.grading.similarity`).
 
-    k: tokens per k-gram; window: winnowing window (k-grams); threshold: the pair score from which a pair is
-    flagged; min_tokens: matched distinctive tokens a flagged pair needs at least; common_share, common_floor:
-    a fingerprint found in more than max(common_floor, common_share * students) students of a cell carries no
-    weight (shared idiom); top: how many pairs are listed at least, flagged or not.
+    k: tokens per gram; window: winnowing window (grams); threshold: the pair score from which a pair is
+    flagged; min_tokens: tokens of uncommon code both wrote that a flagged pair needs at least; common_share,
+    common_floor: a fingerprint more than max(common_floor, common_share * students) students of a cell have is
+    an idiom (shared, it counts neither way); top: how many pairs are listed at least, flagged or not.
     """
 
     k: int = 5
@@ -68,7 +68,7 @@ class CellComparison:
 @dataclass(frozen=True)
 class PairSimilarity:
     """Two students (``student_a`` < ``student_b``): the pair score in [0, 1] over all answer cells, the tokens
-    of distinctive code they share (the smaller of the two sides), whether the pair is flagged, and per cell."""
+    of uncommon code both wrote (the smaller of the two sides), whether the pair is flagged, and per cell."""
 
     student_a: str
     student_b: str
@@ -80,10 +80,11 @@ class PairSimilarity:
 
 @dataclass(frozen=True)
 class SimilarityResult:
-    """Every pair above the threshold (``flagged``) and at least the ``top`` highest pairs, highest first.
+    """Every pair at or above the threshold and at least the ``top`` highest pairs: flagged ones first, then by
+    score.
 
     students: the students compared (sorted); cells: the answer cells' keys; pairs_compared: n (n - 1) / 2;
-    pairs_sharing: pairs with any distinctive fingerprint in common; problems: files that were not compared.
+    pairs_sharing: pairs with an uncommon fingerprint in common; problems: files that were not compared.
     """
 
     assignment: str
