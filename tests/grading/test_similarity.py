@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lstmkit.grading import checks
-from lstmkit.grading.similarity import Parameters, compare_assignment, compare_submissions
+from lstmkit.grading.similarity import Parameters, SimilarityResult, compare_assignment, compare_submissions
 from lstmkit.grading.similarity.collect import AnswerCell, Release, Submission, read_release
 from support import similar_class
 from support.answer_variants import IMPLEMENTATIONS, draw
@@ -131,6 +131,7 @@ def test_command_lists_the_planted_copies_first_and_flags_only_them(course_run):
     result = compare_assignment(str(course), ASSIGNMENT)
     _assert_copies_on_top(result, synthetic, "class 17 (course folder)")
     data = json.loads((course / "sim.json").read_text())
+    assert SimilarityResult.from_json(data) == result  # the command, another process, found the same: no salted hash
     assert data["flagged"] == 5 and data["students"] == sorted(s.name for s in synthetic.students)
     flagged_json = {frozenset((p["student_a"], p["student_b"])) for p in data["pairs"] if p["flagged"]}
     assert flagged_json == synthetic.copies

@@ -111,6 +111,19 @@ class SimilarityResult:
         data["flagged"] = len(self.flagged)
         return data
 
+    @classmethod
+    def from_json(cls, data: dict) -> "SimilarityResult":
+        """The result that :meth:`to_json` wrote (for a report that reads ``--json`` instead of comparing again)."""
+        pairs = tuple(
+            PairSimilarity(p["student_a"], p["student_b"], p["score"], p["matched_tokens"], p["flagged"], tuple(
+                CellComparison(c["cell"], c["score"], c["source_a"], c["source_b"],
+                               tuple(Segment(*m) for m in c["matches_a"]), tuple(Segment(*m) for m in c["matches_b"]))
+                for c in p["cells"]))
+            for p in data["pairs"])
+        return cls(data["assignment"], tuple(data["students"]), tuple(data["cells"]), Parameters(**data["parameters"]),
+                   pairs, data["pairs_compared"], data["pairs_sharing"],
+                   tuple(InputProblem(**q) for q in data["problems"]), data["notice"])
+
 
 __all__ = ["NOTICE", "Parameters", "Segment", "CellComparison", "PairSimilarity", "SimilarityResult",
            "InputProblem"]
