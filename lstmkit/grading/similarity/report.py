@@ -17,7 +17,7 @@ _STYLE = """
 .lsim table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 .lsim th, .lsim td { border: 1px solid; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 .lsim caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
-.lsim .lsim-scroll { overflow-x: auto; max-width: 100%; }
+.lsim .lsim-scroll { overflow-x: auto; max-width: 100%; position: relative; }
 .lsim .lsim-scroll:focus-visible { outline: 2px solid; outline-offset: 2px; }
 .lsim .lsim-side td { min-width: 16em; width: 45%; }
 .lsim td.lsim-num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -133,11 +133,19 @@ def render_fragment(result: SimilarityResult, heading_level: int = 2, id_prefix:
     return "".join(parts)
 
 
+_PAGE_STYLE = """
+:root { color-scheme: light dark; }
+body { font-family: system-ui, sans-serif; margin: 1rem auto; max-width: 90rem; padding: 0 1rem; line-height: 1.5;
+  background: #ffffff; color: #1a1a1a; }
+a { color: #0b57d0; }
+@media (prefers-color-scheme: dark) { body { background: #121212; color: #e6e6e6; } a { color: #8ab4f8; } }
+"""
+
+
 def render_page(result: SimilarityResult) -> str:
     """A whole HTML page (works offline: no script, no external file) around :func:`render_fragment`."""
     title = escape(f"Similar answers: {result.assignment}")
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title}</title><style>:root {{ color-scheme: light dark; }} body {{ font-family: system-ui, "
-            "sans-serif; margin: 1rem auto; max-width: 90rem; padding: 0 1rem; line-height: 1.5; }}</style>"
+            f"<title>{title}</title><style>{_PAGE_STYLE}</style>"
             f"</head><body><main>{render_fragment(result, heading_level=1)}</main></body></html>\n")

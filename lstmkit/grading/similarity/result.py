@@ -21,7 +21,7 @@ class Parameters:
     an idiom (shared, it counts neither way); top: how many pairs are listed at least, flagged or not.
     """
 
-    k: int = 5
+    k: int = 4
     window: int = 4
     threshold: float = 0.9
     min_tokens: int = 20
