@@ -25,7 +25,7 @@ class Parameters:
     window: int = 4
     threshold: float = 0.9
     min_tokens: int = 20
-    common_share: float = 0.02
+    common_share: float = 0.1
     common_floor: int = 10
     top: int = 10
 
