@@ -93,14 +93,16 @@ def add_similarity_parser(sub):
     sim = sub.add_parser("similarity", help="flag pairs of students whose answer cells are alike (never an accusation)",
                          description="Compare the answer cells of every pair of students (names, literals, comments "
                                      "and layout normalised away, the release's code excluded) and list the pairs "
-                                     "above a threshold with the matching parts side by side.")
+                                     "above a threshold with the matching parts side by side. It flags pairs for a "
+                                     "person to read; it accuses no one.")
     sim.add_argument("assignment")
     sim.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")
     sim.add_argument("--html", default=None, metavar="PATH", help="write a self-contained HTML page")
     sim.add_argument("--threshold", type=float, default=default.threshold,
                      help=f"pair score from which a pair is flagged (default {default.threshold:g})")
     sim.add_argument("--min-tokens", type=int, default=default.min_tokens,
-                     help=f"matched distinctive tokens a flagged pair needs (default {default.min_tokens})")
+                     help="tokens of uncommon code both wrote that a flagged pair needs "
+                          f"(default {default.min_tokens})")
     sim.add_argument("--top", type=int, default=default.top,
                      help=f"pairs listed at least, flagged or not (default {default.top})")
 
