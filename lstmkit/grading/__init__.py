@@ -10,6 +10,8 @@
 - ``python -m lstmkit.grading plain|manual|record ...``: nbgrader's own commands over every assignment with a
   report of what failed (the Makefile's targets), a manual grade, recording an assignment in the gradebook;
   ``nbgrader_plugins`` and ``export`` are what ``nbgrader_config.py`` plugs into nbgrader.
+- ``python -m lstmkit.grading similarity ASSIGNMENT``: pairs of students whose answer cells are alike, flagged
+  for a person to read (``lstmkit.grading.similarity``; ``render_fragment`` for the class report).
 
 Nothing here imports nbgrader at import time.
 """

@@ -7,7 +7,9 @@
 - ``python -m lstmkit.grading manual ASSIGNMENT STUDENT CELL SCORE [--comment TEXT]``: a manual grade, as the
   formgrader records it;
 - ``python -m lstmkit.grading record ASSIGNMENT...``: put assignments into the gradebook from ``solutions/``
-  (both graders do it themselves when needed).
+  (both graders do it themselves when needed);
+- ``python -m lstmkit.grading similarity ASSIGNMENT [--json PATH] [--html PATH] [--threshold X]``: pairs of
+  students whose answer cells are alike, flagged for reading (:mod:`lstmkit.grading.similarity`).
 """
 
 import argparse
@@ -58,6 +60,7 @@ def build_parser():
     manual.add_argument("--notebook", default=None, help="needed when the assignment has several notebooks")
     record = sub.add_parser("record", help="record assignments in the gradebook from solutions/ if missing")
     record.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    add_similarity_parser(sub)
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
@@ -81,6 +84,47 @@ def add_cluster_options(auto):
     dask.add_argument("--tls-ca-file", default=None, help="TLS: the cluster's certificate authority")
     dask.add_argument("--tls-cert", default=None, help="TLS: this coordinator's certificate")
     dask.add_argument("--tls-key", default=None, help="TLS: this coordinator's private key")
+
+
+def add_similarity_parser(sub):
+    from .similarity.result import Parameters
+
+    default = Parameters()
+    sim = sub.add_parser("similarity", help="flag pairs of students whose answer cells are alike (never an accusation)",
+                         description="Compare the answer cells of every pair of students (names, literals, comments "
+                                     "and layout normalised away, the release's code excluded) and list the pairs "
+                                     "above a threshold with the matching parts side by side. It flags pairs for a "
+                                     "person to read; it accuses no one.")
+    sim.add_argument("assignment")
+    sim.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")
+    sim.add_argument("--html", default=None, metavar="PATH", help="write a self-contained HTML page")
+    sim.add_argument("--threshold", type=float, default=default.threshold,
+                     help=f"pair score from which a pair is flagged (default {default.threshold:g})")
+    sim.add_argument("--min-tokens", type=int, default=default.min_tokens,
+                     help="tokens of uncommon code both wrote that a flagged pair needs "
+                          f"(default {default.min_tokens})")
+    sim.add_argument("--top", type=int, default=default.top,
+                     help=f"pairs listed at least, flagged or not (default {default.top})")
+
+
+def similarity(args):
+    """The ``similarity`` command: table on stdout, optional JSON and HTML files; 2 on bad input."""
+    import json
+
+    from .similarity import Parameters, compare_assignment, render_page, render_table
+
+    params = Parameters(threshold=args.threshold, min_tokens=args.min_tokens, top=args.top)
+    result = compare_assignment(os.getcwd(), args.assignment, params)
+    print(render_table(result))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(result.to_json(), fh, indent=1)
+        print(f"JSON written to {args.json}")
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(render_page(result))
+        print(f"HTML written to {args.html}")
+    return 0
 
 
 def option_problem(args):
@@ -130,6 +174,14 @@ def main(argv=None):
                                                 comment=args.comment, notebook=args.notebook)
             print(f"{args.assignment}, {args.student}, {args.cell}: {score:g}/{max_score:g}")
             return 0
+        if args.command == "similarity":
+            from .similarity import SimilarityError
+
+            try:
+                return similarity(args)
+            except SimilarityError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
         if args.command == "record":
             from .course import record_assignment
 
