@@ -10,7 +10,8 @@ follows the page's light or dark theme and carries its alt text in ``<title>``).
     >>> d.gates                    # left to right: lstmkit's gate order
     ('i', 'f', 'g', 'o')
 """
-from .gated import STAGES, coupled_cell, gate_legend, gru_cell, lstm1997_cell, lstm_stage, peephole_cell
+from .gated import (STAGES, coupled_cell, gate_legend, gru_cell, lstm1997_cell, lstm_cell, lstm_stage,
+                    peephole_cell)
 from .networks import (cell_state_highway, elman_network, jordan_network, memory_block, rnn_unrolled,
                        tapped_delay_line)
 from .svg import Diagram
@@ -21,6 +22,7 @@ CATALOGUE = {
     "elman-network": elman_network,
     "jordan-network": jordan_network,
     **{f"lstm-stage-{k + 1}-{s}": (lambda s=s: lstm_stage(s)) for k, s in enumerate(STAGES)},
+    "lstm-cell": lstm_cell,
     "cell-state-highway": cell_state_highway,
     "lstm-1997": lstm1997_cell,
     "lstm-peephole": peephole_cell,
@@ -31,5 +33,5 @@ CATALOGUE = {
 """Every diagram of the book by name (the name of the figure's SVG), each a function of no arguments."""
 
 __all__ = ["CATALOGUE", "Diagram", "STAGES", "cell_state_highway", "coupled_cell", "elman_network", "gate_legend",
-           "gru_cell", "jordan_network", "lstm1997_cell", "lstm_stage", "memory_block", "peephole_cell",
+           "gru_cell", "jordan_network", "lstm1997_cell", "lstm_cell", "lstm_stage", "memory_block", "peephole_cell",
            "rnn_unrolled", "tapped_delay_line"]

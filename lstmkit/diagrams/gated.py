@@ -165,6 +165,15 @@ def peephole_cell() -> Diagram:
     return c.diagram("lstm-peephole", alt)
 
 
+def lstm_cell() -> Diagram:
+    """The whole LSTM step, nothing highlighted: the forward computation that the backward pass walks back."""
+    alt = ("One LSTM step. The cell state runs along the top from c t-1 to c t, multiplied by the forget gate and "
+           "then added to the product of the input gate and the candidate. Below, h t-1 and x t are joined and feed "
+           "four layers, from left to right the input gate, the forget gate, the candidate and the output gate. "
+           "The output gate multiplies tanh of the new cell state to give h t.")
+    return _standard_cell().diagram("lstm-cell", alt)
+
+
 def _standard_cell() -> Canvas:
     c = Canvas(W, H)
     _frame(c, lstm_gate_names(), bus_to=X["o"])
