@@ -12,6 +12,7 @@ import lstmkit
 from lstmkit import diagrams
 from lstmkit.diagrams import style
 from lstmkit.diagrams.svg import Canvas, label_markup
+from support.diagrams import drawn_gates, layer_gates, respects_order
 
 SVG = "{http://www.w3.org/2000/svg}"
 NAMES = sorted(diagrams.CATALOGUE)
@@ -22,21 +23,7 @@ def parse(svg: str) -> ET.Element:
     return ET.fromstring(svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1))
 
 
-def drawn_gates(root: ET.Element) -> tuple:
-    """The gate blocks of a drawn diagram, left to right, from the boxes' x coordinates."""
-    boxes = [(float(r.get("x")), r.get("data-gate")) for r in root.iter(f"{SVG}rect") if r.get("data-gate")]
-    return tuple(dict.fromkeys(g for _, g in sorted(boxes)))
-
-
-# The layer each cell diagram draws, built independently of the diagrams: its .gates is lstmkit's weight order.
-LAYERS = {
-    "lstm-stage-4-o": lstmkit.LSTM(3, 2, seed=0),
-    "lstm-cell": lstmkit.LSTM(3, 2, seed=0),
-    "lstm-peephole": lstmkit.LSTM(3, 2, seed=0, peepholes=True),
-    "lstm-coupled": lstmkit.LSTM(3, 2, seed=0, coupled=True),
-    "lstm-1997": lstmkit.LSTM(3, 2, seed=0, forget_gate=False),
-    "gru": lstmkit.GRU(3, 2, seed=0),
-}
+LAYERS = layer_gates()
 PARTIAL = {"lstm-stage-1-f": ("f",), "lstm-stage-2-ig": ("i", "f", "g"), "lstm-stage-3-update": ("i", "f", "g"),
            "memory-block-1997": ("i", "o")}
 
@@ -77,15 +64,14 @@ def test_everything_is_drawn_inside_the_view_box(name):
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_cell_diagrams_stand_their_gates_in_lstmkits_order(name):
     d = diagrams.CATALOGUE[name]()
-    assert drawn_gates(parse(d.svg)) == tuple(LAYERS[name].gates) == d.gates
+    assert drawn_gates(d.svg) == tuple(LAYERS[name]) == d.gates
 
 
 @pytest.mark.parametrize("name", sorted(PARTIAL))
 def test_partial_diagrams_keep_lstmkits_order(name):
-    drawn = drawn_gates(parse(diagrams.CATALOGUE[name]().svg))
+    drawn = drawn_gates(diagrams.CATALOGUE[name]().svg)
     order = lstmkit.LSTM(3, 2, seed=0, forget_gate=name != "memory-block-1997").gates
-    assert drawn == PARTIAL[name]
-    assert list(drawn) == [g for g in order if g in drawn], (drawn, order)
+    assert drawn == PARTIAL[name] and respects_order(drawn, order), (drawn, order)
 
 
 def test_the_stages_add_one_block_at_a_time():
