@@ -38,7 +38,7 @@ def _frame(c: Canvas, gates, *, bus_to: float) -> None:
     c.path([(110, BOTTOM), (110, BUS)], arrow=False)
     c.dot(110, BUS)
     c.text(122, BOTTOM - 10, "x_t", anchor="start")
-    c.text(128, BUS + 18, "[h_{t-1}, x_t]", on="panel", anchor="start", size=15)
+    c.text(128, BUS + 18, "[h_{t-1}, x_t]", on="panel", anchor="start", size=16)
     for g in gates:
         c.path([(X[g], BUS), (X[g], LAYER + BOX_H / 2)])
 
@@ -81,7 +81,7 @@ def _input(c: Canvas, color: str = "", *, coupled: bool = False, hop_f: bool = T
         c.path([(X["f"], ILINE), (X["f"], 120)], color=color)
         c.op(X["f"], 108, "1 −", r=12, wide=40, color=color)
         c.path([(X["f"], 96), (X["f"], BELT + 15)], color=color)
-        c.text(X["f"] - 28, 108, "f_t = 1 − i_t", on="panel", color=color, anchor="end", size=15)
+        c.text(X["f"] - 34, 108, "f_t = 1 − i_t", on="panel", color=color, anchor="end", size=16)
 
 
 def _update(c: Canvas, color: str = "") -> None:
@@ -102,7 +102,7 @@ def _output(c: Canvas, color: str = "") -> None:
     c.dot(H_X, 292, color=color)
     c.path([(H_X, 292), (H_X, BOTTOM)], color=color)
     c.text(W - 10, 276, "h_t", color=color, anchor="end")
-    c.text(H_X - 10, BOTTOM - 8, "output h_t", color=color, anchor="end", size=15)
+    c.text(H_X - 10, BOTTOM - 8, "output h_t", color=color, anchor="end", size=16)
 
 
 def lstm_stage(stage: str) -> Diagram:
@@ -156,8 +156,8 @@ def peephole_cell() -> Diagram:
     c.dot(440, BELT, color="accent")
     c.path([(440, BELT), (440, 150), (X["o"] - 12, 150), (X["o"] - 12, LAYER - BOX_H / 2)], color="accent",
            dashed=True)
-    c.text(128 - 6, 100, "c_{t-1}", on="panel", color="accent", anchor="end", size=15)
-    c.text(448, 100, "c_t", on="panel", color="accent", anchor="start", size=15)
+    c.text(128 - 6, 100, "c_{t-1}", on="panel", color="accent", anchor="end", size=16)
+    c.text(448, 100, "c_t", on="panel", color="accent", anchor="start", size=16)
     alt = ("The LSTM cell with peephole connections: the standard cell, with the input gate, forget gate, candidate "
            "and output gate from left to right, and three dashed lines from the cell state into the gates. The old "
            "cell state c t-1 feeds the input gate and the forget gate; the new cell state c t, after the update, "
@@ -209,7 +209,7 @@ def lstm1997_cell() -> Diagram:
     _input(c, hop_f=False)
     _update(c)
     _output(c)
-    c.text(X["f"], BELT + 22, "no forget gate", on="panel", size=15)
+    c.text(X["f"], BELT + 22, "no forget gate", on="panel", size=16)
     alt = ("The LSTM cell of 1997: three layers, the input gate, the candidate and the output gate, from left to "
            "right. Nothing multiplies the cell state: it runs from c t-1 to c t through a single addition of i t "
            "times g t, the constant error carousel.")

@@ -18,13 +18,13 @@ def rnn_unrolled(steps: int = 3) -> Diagram:
     c.text(82, bottom - 6, "x_t", anchor="start")
     c.text(82, top, "h_t", anchor="start")
     c.path([(102, y - 10), (128, y - 10), (128, y + 14), (102, y + 14)])
-    c.text(134, y + 2, "W_{hh}", anchor="start", size=15)
+    c.text(134, y + 2, "W_{hh}", anchor="start", size=16)
     c.text(196, y, "=", size=28)
     # unrolled
     xs = [290 + k * 115 for k in range(steps)]
     names = {-1: "t-1", 0: "t", 1: "t+1", 2: "t+2"}
     c.path([(222, y), (xs[0] - w / 2, y)])
-    c.text(222, y - 16, "h_{t-2}", anchor="start", size=15)
+    c.text(222, y - 16, "h_{t-2}", anchor="start", size=16)
     for k, x in enumerate(xs):
         t = names[k - 1]
         c.layer(x, y, "tanh", w=w, h=48)
@@ -32,10 +32,10 @@ def rnn_unrolled(steps: int = 3) -> Diagram:
         c.path([(x, y - 24), (x, top + 12)])
         c.text(x + 10, bottom - 6, f"x_{{{t}}}", anchor="start")
         c.text(x + 10, top, f"h_{{{t}}}", anchor="start")
-        c.text(x - 8, y + 52, "W_{xh}", anchor="end", size=15)
+        c.text(x - 8, y + 52, "W_{xh}", anchor="end", size=16)
         if k + 1 < steps:
             c.path([(x + w / 2, y), (xs[k + 1] - w / 2, y)])
-            c.text((x + xs[k + 1]) / 2, y - 16, "W_{hh}", size=15)
+            c.text((x + xs[k + 1]) / 2, y - 16, "W_{hh}", size=16)
     c.path([(xs[-1] + w / 2, y), (612, y)])
     alt = (f"An RNN folded and unrolled. On the left, one tanh cell reads x t, outputs h t and feeds h t back to "
            f"itself through the recurrent weights W hh. On the right, the same cell is drawn once per time step for "
@@ -85,7 +85,7 @@ def elman_network() -> Diagram:
     c = Canvas(560, 290)
     _three_layers(c, "context h_{t-1}")
     c.path([(335, 150), (510, 150), (510, 250), (475, 250)], dashed=True)
-    c.text(518, 200, "copy", anchor="start", size=15)
+    c.text(518, 200, "copy", anchor="start", size=16)
     alt = ("An Elman network. An input layer reading x t and a context layer holding h t-1 both feed the hidden "
            "layer, which computes h t and feeds the output layer y t. A dashed arrow copies the hidden layer into "
            "the context layer, which the hidden layer reads at the next step.")
@@ -97,9 +97,9 @@ def jordan_network() -> Diagram:
     c = Canvas(560, 312)
     _three_layers(c, "state s_t")
     c.path([(335, 50), (510, 50), (510, 250), (475, 250)], dashed=True)
-    c.text(518, 150, "copy", anchor="start", size=15)
+    c.text(518, 150, "copy", anchor="start", size=16)
     c.path([(410, 272), (410, 290), (350, 290), (350, 272)])
-    c.text(380, 302, "μ", size=15)
+    c.text(380, 302, "μ", size=16)
     alt = ("A Jordan network. An input layer reading x t and a layer of state units both feed the hidden layer, "
            "which feeds the output layer y t. A dashed arrow copies the output into the state units, which also "
            "feed back to themselves with a weight mu, so they keep a decaying trace of past outputs.")
@@ -116,7 +116,7 @@ def cell_state_highway(steps: int = 3) -> Diagram:
     width = 560 / steps
     names = {0: "t-1", 1: "t", 2: "t+1", 3: "t+2"}
     c.path([(600, 40), (20, 40)], color="gradient", dashed=True)
-    c.text(310, 20, "gradient ∂L/∂c: multiplied by f at each step back", color="gradient", size=15)
+    c.text(310, 20, "gradient ∂L/∂c: multiplied by f at each step back", color="gradient", size=16)
     xs = []
     for k in range(steps):
         x0 = 30 + k * width
@@ -127,8 +127,8 @@ def cell_state_highway(steps: int = 3) -> Diagram:
         c.layer((xt + xp) / 2, box, f"gates at {t}", w=width - 44, h=40)
         c.path([(xt, box - 20), (xt, belt + 15)])
         c.path([(xp, box - 20), (xp, belt + 15)])
-        c.text(xt - 6, 150, f"f_{{{t}}}", on="panel", anchor="end", size=15)
-        c.text(xp + 6, 150, "i ⊙ g", on="panel", anchor="start", size=15)
+        c.text(xt - 6, 150, f"f_{{{t}}}", on="panel", anchor="end", size=16)
+        c.text(xp + 6, 150, "i ⊙ g", on="panel", anchor="start", size=16)
     stops = [8] + [x for pair in xs for x in pair] + [612]
     for a, b in zip(stops, stops[1:]):
         c.path([(a + 15 if a != 8 else a, belt), (b - 15 if b != 612 else b, belt)], color="belt", thick=True,
@@ -152,7 +152,7 @@ def memory_block(cells: int = 2) -> Diagram:
         raise ValueError(f"cells: only blocks of size 2 are drawn, got {cells!r}")
     c = Canvas(600, 330)
     c.panel(34, 18, 540, 294, frame=True)
-    c.text(304, 300, "memory cell block of size 2", size=15)
+    c.text(304, 300, "memory cell block of size 2", size=16)
     rows, xg, xin, xs, xh, xout = (88, 228), 110, 200, 300, 395, 480
     for k, y in enumerate(rows, start=1):
         c.path([(8, y), (xg - 29, y)])
@@ -162,19 +162,19 @@ def memory_block(cells: int = 2) -> Diagram:
         c.path([(xin + 15, y), (xs - 17, y)])
         c.op(xs, y, f"s_{k}", r=17)
         c.path([(xs - 9, y - 15), (xs - 9, y - 36), (xs + 9, y - 36), (xs + 9, y - 15)])
-        c.text(xs + 16, y - 40, "1.0", anchor="start", size=15)
+        c.text(xs + 16, y - 40, "1.0", anchor="start", size=16)
         c.path([(xs + 17, y), (xh - 25, y)])
         c.layer(xh, y, "h", w=50)
         c.path([(xh + 25, y), (xout - 15, y)])
         c.op(xout, y, "×")
         c.path([(xout + 15, y), (592, y)])
-        c.text(52, y - 22, f"cell {k}", anchor="start", size=15)
+        c.text(52, y - 28, f"cell {k}", anchor="start", size=16)
     mid = (rows[0] + rows[1]) / 2
     for x, gate, name in ((xin, "i", "in"), (xout, "o", "out")):
         c.layer(x, mid, "σ", w=50, gate=gate)
         c.path([(x, mid - 20), (x, rows[0] + 15)])
         c.path([(x, mid + 20), (x, rows[1] - 15)])
-        c.text(x + 32, mid, f"{name} gate", anchor="start", size=15)
+        c.text(x + 32, mid, f"{name} gate", anchor="start", size=16)
         c.path([(x - 60, mid), (x - 25, mid)])
     alt = ("The memory cell block of the 1997 LSTM, with two cells sharing one input gate and one output gate. "
            "Each cell squashes its input with g, multiplies it by the shared input gate, adds it to its state s, "

@@ -72,7 +72,7 @@ def _fmt(v: float) -> str:
 class Canvas:
     """Collects the elements of one diagram of ``width`` x ``height`` user units."""
 
-    def __init__(self, width: float, height: float, *, font: float = 18):
+    def __init__(self, width: float, height: float, *, font: float = 20):
         if width <= 0 or height <= 0:
             raise ValueError(f"width, height: expected positive sizes, got {width!r}, {height!r}")
         self.width, self.height, self.font = width, height, font

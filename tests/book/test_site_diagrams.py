@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = ["book/rnn_limits.html", "book/gates.html", "book/cell_state.html", "book/variants.html",
          "book/reber.html", "book/appendix_backward.html"]
-MIN_LABEL_PX = 8.5          # the smallest label (15 user units) on a 375 px phone
+MIN_LABEL_PX = 8.5          # the smallest label (16 user units) on a 375 px phone
 
 LABEL_CONTRASTS = """() => {
   const rgb = (s) => {
@@ -53,7 +53,7 @@ SIZES = """() => Array.from(document.querySelectorAll('svg.lkd')).map(svg => {
   const smallest = Math.min(...Array.from(svg.querySelectorAll('text')).map(t =>
       parseFloat(t.getAttribute('font-size')) * (t.querySelector('tspan[font-size]') ? 0.72 : 1)));
   return {diagram: svg.dataset.diagram, left: r.left, right: r.right, width: r.width,
-          smallest_px: smallest * scale, label_px: 15 * scale};
+          smallest_px: smallest * scale, label_px: 16 * scale};
 })"""
 
 

@@ -99,7 +99,7 @@ def test_every_label_is_readable_on_what_it_is_drawn_on(name):
         for mode in ("light", "dark"):
             ratio = style.contrast(style.colour(colour, mode), style.colour(on, mode))
             assert ratio >= 4.5, (name, "".join(t.itertext()), mode, round(ratio, 2))
-        assert float(t.get("font-size")) >= 15, "labels of at least 15 units (about 9 px on a 375 px phone)"
+        assert float(t.get("font-size")) >= 16, "labels of at least 16 units (about 9 px on a 375 px phone)"
 
 
 def test_contrast_matches_wcag_examples():
