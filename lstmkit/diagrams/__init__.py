@@ -10,7 +10,7 @@ follows the page's light or dark theme and carries its alt text in ``<title>``).
     >>> d.gates                    # left to right: lstmkit's gate order
     ('i', 'f', 'g', 'o')
 """
-from .gated import (STAGES, coupled_cell, gate_legend, gru_cell, lstm1997_cell, lstm_cell, lstm_stage,
+from .gated import (STAGES, coupled_cell, gru_cell, in_words, lstm1997_cell, lstm_cell, lstm_stage,
                     peephole_cell)
 from .networks import (cell_state_highway, elman_network, jordan_network, memory_block, rnn_unrolled,
                        tapped_delay_line)
@@ -32,6 +32,6 @@ CATALOGUE = {
 }
 """Every diagram of the book by name (the name of the figure's SVG), each a function of no arguments."""
 
-__all__ = ["CATALOGUE", "Diagram", "STAGES", "cell_state_highway", "coupled_cell", "elman_network", "gate_legend",
-           "gru_cell", "jordan_network", "lstm1997_cell", "lstm_cell", "lstm_stage", "memory_block", "peephole_cell",
+__all__ = ["CATALOGUE", "Diagram", "STAGES", "cell_state_highway", "coupled_cell", "elman_network", "gru_cell",
+           "in_words", "jordan_network", "lstm1997_cell", "lstm_cell", "lstm_stage", "memory_block", "peephole_cell",
            "rnn_unrolled", "tapped_delay_line"]

@@ -30,6 +30,12 @@ STAGE_TITLES = {
 SIGNS = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ", "r": "σ", "z": "σ", "n": "tanh"}
 
 
+def in_words(gates) -> str:
+    """'the input gate, the forget gate, the candidate and the output gate' for ``gates``, in their order."""
+    words = [f"the {GATE_WORDS[g]}" for g in gates]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _frame(c: Canvas, gates, *, bus_to: float) -> None:
     """Panel, the bus of [h_{t-1}, x_t] and the arrows from it into each block."""
     c.panel(52, 24, 492, 282)
@@ -140,8 +146,8 @@ _STAGE_ALT = {
                "a sum touch the cell state."),
     "o": ("Step 4 of 4, the output gate, and the whole LSTM cell. A fourth sigmoid layer, the output gate o t, "
           "multiplies tanh of the new cell state to give h t, which leaves the cell to the right as the next step's "
-          "hidden state and downwards as the output. From left to right the four layers are the input gate, the "
-          "forget gate, the candidate and the output gate."),
+          "hidden state and downwards as the output. From left to right the four layers are "
+          + in_words(lstm_gate_names()) + "."),
 }
 
 
@@ -158,8 +164,8 @@ def peephole_cell() -> Diagram:
            dashed=True)
     c.text(128 - 6, 100, "c_{t-1}", on="panel", color="accent", anchor="end", size=16)
     c.text(448, 100, "c_t", on="panel", color="accent", anchor="start", size=16)
-    alt = ("The LSTM cell with peephole connections: the standard cell, with the input gate, forget gate, candidate "
-           "and output gate from left to right, and three dashed lines from the cell state into the gates. The old "
+    alt = ("The LSTM cell with peephole connections: the standard cell, with " + in_words(lstm_gate_names())
+           + " from left to right, and three dashed lines from the cell state into the gates. The old "
            "cell state c t-1 feeds the input gate and the forget gate; the new cell state c t, after the update, "
            "feeds the output gate.")
     return c.diagram("lstm-peephole", alt)
@@ -169,7 +175,7 @@ def lstm_cell() -> Diagram:
     """The whole LSTM step, nothing highlighted: the forward computation that the backward pass walks back."""
     alt = ("One LSTM step. The cell state runs along the top from c t-1 to c t, multiplied by the forget gate and "
            "then added to the product of the input gate and the candidate. Below, h t-1 and x t are joined and feed "
-           "four layers, from left to right the input gate, the forget gate, the candidate and the output gate. "
+           "four layers, from left to right " + in_words(lstm_gate_names()) + ". "
            "The output gate multiplies tanh of the new cell state to give h t.")
     return _standard_cell().diagram("lstm-cell", alt)
 
@@ -194,8 +200,8 @@ def coupled_cell() -> Diagram:
     _input(c, coupled=True, hop_f=False)
     _update(c)
     _output(c)
-    alt = ("The LSTM cell with a coupled input and forget gate: three layers, the input gate, the candidate and the "
-           "output gate, from left to right. There is no forget layer: the input gate's output also goes through a "
+    alt = ("The LSTM cell with a coupled input and forget gate: three layers, " + in_words(gates)
+           + ", from left to right. There is no forget layer: the input gate's output also goes through a "
            "one-minus node, and 1 minus i t multiplies the cell state, so the cell forgets exactly where it writes.")
     return c.diagram("lstm-coupled", alt)
 
@@ -210,7 +216,7 @@ def lstm1997_cell() -> Diagram:
     _update(c)
     _output(c)
     c.text(X["f"], BELT + 22, "no forget gate", on="panel", size=16)
-    alt = ("The LSTM cell of 1997: three layers, the input gate, the candidate and the output gate, from left to "
+    alt = ("The LSTM cell of 1997: three layers, " + in_words(gates) + ", from left to "
            "right. Nothing multiplies the cell state: it runs from c t-1 to c t through a single addition of i t "
            "times g t, the constant error carousel.")
     return c.diagram("lstm-1997", alt)
@@ -263,12 +269,7 @@ def gru_cell() -> Diagram:
     c.text(xz + 8, LAYER - 38, "z_t", on="panel", anchor="start")
     c.text(xn + 8, LAYER - 38, "n_t", on="panel", anchor="start")
     alt = ("The GRU cell. The hidden state runs along the top from h t-1 to h t; there is no separate cell state. "
-           "Three layers stand from left to right: the reset gate r t, the update gate z t and the candidate n t. "
+           "Three layers stand from left to right: " + in_words(GRU_GATE_NAMES) + " (r t, z t and n t). "
            "The reset gate multiplies h t-1 before the candidate reads it together with x t; the update gate "
            "multiplies the old state, and 1 minus z t multiplies the candidate, and the two are added to give h t.")
     return c.diagram("gru", alt)
-
-
-def gate_legend(gates) -> str:
-    """'i (input gate), f (forget gate), ...' for a diagram's gates, in its order."""
-    return ", ".join(f"{g} ({GATE_WORDS[g]})" for g in gates)

@@ -153,3 +153,10 @@ def test_save_writes_a_standalone_svg(tmp_path):
     diagrams.gru_cell().save(path)
     root = ET.parse(path).getroot()
     assert root.tag == f"{SVG}svg" and root.find(f"{SVG}style") is not None
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_alt_text_names_the_blocks_in_the_drawn_order(name):
+    d = diagrams.CATALOGUE[name]()
+    assert diagrams.in_words(drawn_gates(d.svg)) in d.alt
+    assert diagrams.in_words(("i", "f", "g", "o")) == "the input gate, the forget gate, the candidate and the output gate"
