@@ -9,7 +9,7 @@ def rnn_unrolled(steps: int = 3) -> Diagram:
     """The RNN folded (one cell and its loop) and unrolled over ``steps`` steps that share their weights."""
     if not 2 <= steps <= 4:
         raise ValueError(f"steps: expected 2 to 4, got {steps!r}")
-    c = Canvas(620, 250)
+    c = Canvas(600, 250)
     y, top, bottom, w = 125, 28, 225, 64
     # folded
     c.layer(70, y, "tanh", w=w, h=48)
@@ -19,12 +19,12 @@ def rnn_unrolled(steps: int = 3) -> Diagram:
     c.text(82, top, "h_t", anchor="start")
     c.path([(102, y - 10), (128, y - 10), (128, y + 14), (102, y + 14)])
     c.text(134, y + 2, "W_{hh}", anchor="start", size=16)
-    c.text(196, y, "=", size=28)
+    c.text(188, y, "=", size=28)
     # unrolled
-    xs = [290 + k * 115 for k in range(steps)]
+    xs = [282 + k * 110 for k in range(steps)]
     names = {-1: "t-1", 0: "t", 1: "t+1", 2: "t+2"}
-    c.path([(222, y), (xs[0] - w / 2, y)])
-    c.text(222, y - 16, "h_{t-2}", anchor="start", size=16)
+    c.path([(208, y), (xs[0] - w / 2, y)])
+    c.text(208, y - 16, "h_{t-2}", anchor="start", size=16)
     for k, x in enumerate(xs):
         t = names[k - 1]
         c.layer(x, y, "tanh", w=w, h=48)
@@ -36,7 +36,7 @@ def rnn_unrolled(steps: int = 3) -> Diagram:
         if k + 1 < steps:
             c.path([(x + w / 2, y), (xs[k + 1] - w / 2, y)])
             c.text((x + xs[k + 1]) / 2, y - 16, "W_{hh}", size=16)
-    c.path([(xs[-1] + w / 2, y), (612, y)])
+    c.path([(xs[-1] + w / 2, y), (592, y)])
     alt = (f"An RNN folded and unrolled. On the left, one tanh cell reads x t, outputs h t and feeds h t back to "
            f"itself through the recurrent weights W hh. On the right, the same cell is drawn once per time step for "
            f"{steps} steps: each copy reads its input through W xh and passes its state to the next copy through "
@@ -111,15 +111,15 @@ def cell_state_highway(steps: int = 3) -> Diagram:
     gradient flows back along it, multiplied by one forget gate per step."""
     if not 2 <= steps <= 4:
         raise ValueError(f"steps: expected 2 to 4, got {steps!r}")
-    c = Canvas(620, 270)
+    c = Canvas(600, 270)
     belt, box = 95, 200
-    width = 560 / steps
+    width = 544 / steps
     names = {0: "t-1", 1: "t", 2: "t+1", 3: "t+2"}
-    c.path([(600, 40), (20, 40)], color="gradient", dashed=True)
-    c.text(310, 20, "gradient ∂L/∂c: multiplied by f at each step back", color="gradient", size=16)
+    c.path([(580, 40), (20, 40)], color="gradient", dashed=True)
+    c.text(300, 20, "gradient ∂L/∂c: multiplied by f at each step back", color="gradient", size=16)
     xs = []
     for k in range(steps):
-        x0 = 30 + k * width
+        x0 = 28 + k * width
         c.panel(x0 + 6, 58, width - 12, 190)
         xt, xp = x0 + 0.33 * width, x0 + 0.67 * width
         xs.append((xt, xp))
@@ -129,10 +129,10 @@ def cell_state_highway(steps: int = 3) -> Diagram:
         c.path([(xp, box - 20), (xp, belt + 15)])
         c.text(xt - 6, 150, f"f_{{{t}}}", on="panel", anchor="end", size=16)
         c.text(xp + 6, 150, "i ⊙ g", on="panel", anchor="start", size=16)
-    stops = [8] + [x for pair in xs for x in pair] + [612]
+    stops = [8] + [x for pair in xs for x in pair] + [592]
     for a, b in zip(stops, stops[1:]):
-        c.path([(a + 15 if a != 8 else a, belt), (b - 15 if b != 612 else b, belt)], color="belt", thick=True,
-               arrow=b == 612)
+        c.path([(a + 15 if a != 8 else a, belt), (b - 15 if b != 592 else b, belt)], color="belt", thick=True,
+               arrow=b == 592)
     for xt, xp in xs:
         c.op(xt, belt, "×")
         c.op(xp, belt, "+")
