@@ -174,9 +174,10 @@ def memory_block(cells: int = 2) -> Diagram:
         c.layer(x, mid, "σ", w=50, gate=gate)
         c.path([(x, mid - 20), (x, rows[0] + 15)])
         c.path([(x, mid + 20), (x, rows[1] - 15)])
-        c.text(x + 32, mid, f"{name} gate", anchor="start", size=16)
+        c.text(x + 32, mid, f"{name}_j", anchor="start")
         c.path([(x - 60, mid), (x - 25, mid)])
-    alt = ("The memory cell block of the 1997 LSTM, with two cells sharing one input gate and one output gate. "
+    alt = ("The memory cell block of the 1997 LSTM, with two cells sharing one input gate, in j, and one output "
+           "gate, out j. "
            "Each cell squashes its input with g, multiplies it by the shared input gate, adds it to its state s, "
            "which feeds back to itself with a fixed weight of 1.0, the constant error carousel, then squashes the "
            "state with h and multiplies it by the shared output gate.")
