@@ -332,10 +332,12 @@ def test_every_reference_is_in_the_bibliography_and_cited():
 
 
 def test_chapter_pages_are_executed_with_figures(pages):
-    """Chapters 1-4 show figures drawn at build time (PNG outputs of their code cells)."""
+    """Chapters 1-4 show figures drawn at build time: plots (PNG outputs of their code cells) and diagrams (inline
+    SVG outputs of lstmkit.diagrams)."""
     for name in ("book/rnn_limits.html", "book/gates.html", "book/cell_state.html", "book/variants.html"):
         images = [img["src"] for img in pages[name].find_all("img") if "_images/" in img.get("src", "")]
-        assert len(images) >= 2, (name, images)
+        drawn = [svg["data-diagram"] for svg in pages[name].find_all("svg", class_="lkd")]
+        assert images and len(images) + len(drawn) >= 3, (name, images, drawn)
 
 
 def test_front_end_files_are_pinned_and_served(site):
