@@ -24,8 +24,9 @@ User ID``, then one per assignment, named as the assignment. In the import previ
 *Map from* the column of ``--moodle-match`` and *Map to* the matching Moodle field (``username`` -> Username /
 ``username``, ``email`` -> Email address / ``useremail``, ``lms_user_id`` -> User ID / ``userid``), and map each
 assignment column to its grade item (whose maximum grade should be the assignment's points, which the command
-prints). Moodle stops the whole import at a row whose student it cannot find, so every student needs the
-chosen field: a missing one is an error naming the students, not a blank.
+prints). Moodle stops the whole import at a row whose student it cannot find, and gives a row with an empty
+identifier to the student of the row above (``prepare_import_grade_data`` keeps the last ``studentid``), so every
+student needs the chosen field: a missing one is an error naming the students, not a blank.
 """
 from __future__ import annotations
 
