@@ -19,8 +19,9 @@ from nbgrader.plugins import ExportPlugin
 
 from . import grades as grades_mod
 from . import late
-from .grades import submission_status  # noqa: F401  (its former home; imported from here by older code)
+from .grades import submission_status  # its former home: still importable from here
 
+__all__ = ["COLUMNS", "GradesCsv", "csv_row", "submission_status", "write_csv"]
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email", "raw_score",
            "late_submission_penalty", "score", "max_score", "status", "extension_hours", "days_late"]
 

@@ -9,7 +9,8 @@ grade (``needs_manual``); the command names every blank it leaves that is not a 
 A blank is no grade in both gradebooks: Canvas leaves the student's grade as it is, Moodle records "no grade".
 
 **Canvas** (*Grades > Import*; the importer's rules are those of ``app/models/gradebook_importer.rb`` in
-canvas-lms, the guide is https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807):
+canvas-lms, the guide is
+https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807):
 the columns ``Student, ID, SIS User ID, SIS Login ID, Section``, then one per assignment, named ``Name`` or
 ``Name (Canvas assignment id)`` when ``--canvas-assignment NAME=ID`` gives its id (an existing assignment is
 matched by id, then by exact name; any other column creates a new assignment), and a second row ``Points

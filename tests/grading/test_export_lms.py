@@ -4,9 +4,9 @@ the csv module and compared with hand-computed grades and with the gradebook rea
 A class of seven on the fixture course's two assignments, graded through the hardened grader's own gradebook
 writer (`gradebook.record` on notebooks with the outputs a run leaves: a failing test cell holds an error), with
 the deadline set by `nbgrader db assignment add --duedate`, an extension given by
-`python -m lstmkit.grading extension` before grading, a written answer graded by `python -m lstmkit.grading
-manual`, and `c.LatePolicy` 10 % of the points per started day, at most 50 %. The last test autogrades three real
-submissions in the sandbox and exports them.
+`python -m lstmkit.grading extension` before grading, the roster from `nbgrader db student import`, a written
+answer graded by `python -m lstmkit.grading manual`, and `c.LatePolicy` 10 % of the points per started day, at
+most 50 %. The last test autogrades three real submissions in the sandbox and exports them.
 
 ps1 (6 points; due 2026-11-19 16:00 UTC = 17:00 in Berlin)     ps2 (4 points; no due date)
   alice  all pass, 1 s early (CET)        -> 6                    1 + 0 + manual 1.5        -> 2.5
@@ -94,9 +94,11 @@ def course(tmp_path_factory):
     course = make_course(str(tmp_path_factory.mktemp("lms") / "course"), extra_config=POLICY)
     nbgrader(course, "generate_assignment", "ps2", "--force")
     nbgrader(course, "db", "assignment", "add", "ps1", f"--duedate={DUE}")
-    for student, (first, last, email, lms_id) in PEOPLE.items():
-        nbgrader(course, "db", "student", "add", student, f"--first-name={first}", f"--last-name={last}",
-                 f"--email={email}", f"--lms-user-id={lms_id}")
+    with open(os.path.join(course, "students.csv"), "w", newline="") as fh:   # the documented roster import
+        writer = csv.writer(fh)
+        writer.writerow(["id", "first_name", "last_name", "email", "lms_user_id"])
+        writer.writerows([student, *fields] for student, fields in PEOPLE.items())
+    nbgrader(course, "db", "student", "import", "students.csv")
     done = cli(course, "extension", "ps1", "carol", "--days", "4")   # before carol's work is graded
     assert done.returncode == 0 and "carol: due 2026-11-23 16:00:00 UTC" in done.stdout, done.stderr
     for student, assignment in STAMPS:
@@ -228,7 +230,8 @@ def test_typed_grades_for_the_class_report(course):
     assert (bob.lateness.days_late, bob.lateness.seconds_late) == (2, 2 * 86400.0)
     assert bob.student.email == "bob@example.org" and bob.student.lms_user_id == "102"
     carol = grades["carol", "ps1"].lateness
-    assert carol.extension == dt.timedelta(days=4) and carol.deadline == dt.datetime(2026, 11, 23, 16, tzinfo=dt.timezone.utc)
+    assert carol.extension == dt.timedelta(days=4)
+    assert carol.deadline == dt.datetime(2026, 11, 23, 16, tzinfo=dt.timezone.utc)
     assert grades["dave", "ps1"].raw_score is None and grades["dave", "ps1"].score is None
 
 
