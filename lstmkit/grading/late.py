@@ -228,8 +228,20 @@ def grant_extension(root: str, assignment: str, student: str, extension: dt.time
     course_mod.record_assignment(root, assignment)
     minutes = extension.total_seconds() / 60
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        duedate = gb.find_assignment(assignment).duedate
+        if minutes == 0 and not _has_submission(gb, assignment, student):
+            return lateness(PenaltyRule(), None, duedate)  # nothing to remove, no record to make
         gb.update_or_create_student(student)
         gb.update_or_create_submission(assignment, student)
         gb.grant_extension(assignment, student, minutes=minutes)
-        submission = gb.find_submission(assignment, student)
-        return lateness(PenaltyRule(), None, submission.assignment.duedate, submission.extension)
+        return lateness(PenaltyRule(), None, duedate, gb.find_submission(assignment, student).extension)
+
+
+def _has_submission(gb, assignment, student) -> bool:
+    from nbgrader.api import MissingEntry
+
+    try:
+        gb.find_submission(assignment, student)
+    except MissingEntry:
+        return False
+    return True

@@ -265,6 +265,11 @@ def test_an_extension_survives_a_rejected_resubmission(tmp_path):
         assert gb.find_submission("ps1", "carol").extension == dt.timedelta(hours=36)
     (grade,) = class_grades(course, ["ps1"])
     assert (grade.status, grade.raw_score) == ("not_graded", None)
+    refused = cli(course, "extension", "ps1", "carol", "--days", "-1")
+    assert refused.returncode == 2 and "extension: expected 0 or more" in refused.stderr
+    assert cli(course, "extension", "ps1", "carol").returncode == 0    # no time given: removed
+    (grade,) = class_grades(course, ["ps1"])
+    assert grade.lateness.extension is None
 
 
 # ------------------------------------------------------------------------------------- through the sandbox
