@@ -42,8 +42,7 @@ from .grades import StudentGrade, StudentId
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_IDENTITY = ["First name", "Last name", "Username", "Email address", "User ID"]
-MOODLE_MATCH = {"username": ("Username", "id"), "email": ("Email address", "email"),
-                "lms_user_id": ("User ID", "lms_user_id")}
+MOODLE_MATCH = {"username": "id", "email": "email", "lms_user_id": "lms_user_id"}  # --moodle-match -> StudentId
 BLANK_REASONS = {"not_graded": "handed in but not graded", "needs_manual": "waits for a manual grade"}
 
 
@@ -116,7 +115,7 @@ def moodle_rows(grades: Sequence[StudentGrade], options: ExportOptions) -> List[
     if options.moodle_match not in MOODLE_MATCH:
         raise CourseError(f"--moodle-match: expected one of {sorted(MOODLE_MATCH)}, got {options.moodle_match!r}")
     t = table(grades, options.missing_as_zero)
-    column, attribute = MOODLE_MATCH[options.moodle_match]
+    attribute = MOODLE_MATCH[options.moodle_match]
     lacking = [who.id for who in t.students if not getattr(who, attribute)]
     if lacking:
         raise CourseError(
