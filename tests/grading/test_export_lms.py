@@ -33,7 +33,8 @@ from support.grading_course import LIMITS, load_corpus, make_course, nbgrader, w
 from support.optional_deps import needs
 
 DUE = "2026-11-19 17:00:00 Europe/Berlin"
-POLICY = "\nc.LatePolicy.penalty_per_day = 0.1\nc.LatePolicy.max_penalty = 0.5\n"
+POLICY = ("\nc.LatePolicy.penalty_per_day = 0.1\nc.LatePolicy.max_penalty = 0.5\n"
+          'c.ExportApp.plugin_class = "lstmkit.grading.export.GradesCsv"\n')   # as the course's nbgrader_config.py
 PEOPLE = {"alice": ("Alice", "Ames", "alice@example.org", "101"),
           "bob": ("Bob", "Berg", "bob@example.org", "102"),
           "carol": ("Carol Ann", "Cruz, Jr.", "carol@example.org", "103"),  # a comma to quote
@@ -62,11 +63,15 @@ def cli(course, *args):
 
 
 def ran_notebook(course, assignment, name, failing):
-    """The released notebook as a grading run leaves it: an error output in each failing test cell."""
+    """The released notebook as a grading run leaves it: an error output in each failing test cell, and a written
+    answer (an untouched one would be an automatic 0, "No response.")."""
     nb = nbformat.read(os.path.join(course, "exercises", assignment, name + ".ipynb"), as_version=4)
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") in failing:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in failing:
             cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="wrong", traceback=[])]
+        if grade_id == "answer_forget":
+            cell.source = "The forget gate can reset the cell state."
     return nb
 
 
@@ -119,14 +124,14 @@ def exported(course, fmt, *options):
         return list(csv.reader(fh)), done.stderr
 
 
-def from_gradebook(course):
-    """(student, assignment) -> final score, computed a second way: nbgrader's own score and
-    `total_seconds_late` (extension included) with the policy's arithmetic; None when not graded."""
+def from_gradebook(course, assignments=("ps1", "ps2")):
+    """(student, assignment) -> final score of each fully graded submission, computed a second way: nbgrader's
+    own score and `total_seconds_late` (extension included) with the policy's arithmetic."""
     from nbgrader.api import Gradebook
 
     found = {}
     with Gradebook("sqlite:///" + os.path.join(course, "gradebook.db"), "lstm-fixture") as gb:
-        for assignment in ("ps1", "ps2"):
+        for assignment in assignments:
             for sub in gb.find_assignment(assignment).submissions:
                 if sub.needs_manual_grade:
                     continue
@@ -301,7 +306,7 @@ def test_end_to_end_autograde_then_export(tmp_path):
     want = {"early": "6", "late": "4.8", "partial": "0.4"}
     assert {r[3]: r[5] for r in canvas[2:]} == want
     assert {r[2]: r[5] for r in moodle[1:]} == want
-    assert {k: float(v) for k, v in want.items()} == {s: v for (s, a), v in from_gradebook(course).items()}
+    assert {k: float(v) for k, v in want.items()} == {s: v for (s, a), v in from_gradebook(course, ["ps1"]).items()}
 
 
 def exported_one(course, fmt):
