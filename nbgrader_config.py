@@ -70,5 +70,14 @@ c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenOutputs, ClearHiddenTes
 # not_submitted), so that a notebook that was never graded does not look like a graded 0.
 c.ExportApp.plugin_class = "lstmkit.grading.export.GradesCsv"
 
+# Late penalties (lstmkit/grading/late.py), applied by `make export`, `nbgrader export` and
+# `python -m lstmkit.grading export --format canvas|moodle|csv` from each submission's timestamp.txt, against the
+# assignment's due date in the gradebook (`nbgrader db assignment add ps1 --duedate="2026-11-20 17:00:00
+# Europe/Berlin"`) plus the student's extension (`python -m lstmkit.grading extension ps1 alice --days 2`).
+# Off while penalty_per_day is 0; the raw score is kept beside the penalty.
+# c.LatePolicy.penalty_per_day = 0.1   # a tenth of the assignment's points for each started day late
+# c.LatePolicy.max_penalty = 0.5       # at most half of the points
+# c.LatePolicy.grace_minutes = 5       # up to 5 minutes late counts as on time
+
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

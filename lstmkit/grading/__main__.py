@@ -9,7 +9,12 @@
 - ``python -m lstmkit.grading record ASSIGNMENT...``: put assignments into the gradebook from ``solutions/``
   (both graders do it themselves when needed);
 - ``python -m lstmkit.grading similarity ASSIGNMENT [--json PATH] [--html PATH] [--threshold X]``: pairs of
-  students whose answer cells are alike, flagged for reading (:mod:`lstmkit.grading.similarity`).
+  students whose answer cells are alike, flagged for reading (:mod:`lstmkit.grading.similarity`);
+- ``python -m lstmkit.grading export ASSIGNMENT... --format canvas|moodle|csv [-o PATH]``: the gradebook in the
+  import format of Canvas's or Moodle's gradebook, or as CSV with statuses (:mod:`lstmkit.grading.lms`), late
+  penalties applied (:mod:`lstmkit.grading.late`);
+- ``python -m lstmkit.grading extension ASSIGNMENT STUDENT [--days N] [--hours N] [--minutes N]``: more time for
+  one student (nbgrader's per-submission extension; no time given removes it).
 """
 
 import argparse
@@ -61,11 +66,45 @@ def build_parser():
     record = sub.add_parser("record", help="record assignments in the gradebook from solutions/ if missing")
     record.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
     add_similarity_parser(sub)
+    add_export_parsers(sub)
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
     serve.add_argument("--memory-mb", type=int, default=None)
     return parser
+
+
+def add_export_parsers(sub):
+    export = sub.add_parser("export", help="write the gradebook for Canvas, Moodle or as CSV, late penalties applied",
+                            description="Grades of the assignments, one row per student; see lstmkit/grading/lms.py "
+                                        "for the columns and what to map when importing.")
+    export.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    export.add_argument("--format", required=True, choices=["canvas", "moodle", "csv"])
+    export.add_argument("-o", "--output", default=None, help="file to write (default grades-FORMAT.csv)")
+    export.add_argument("--missing-as-zero", action="store_true",
+                        help="canvas/moodle: 0 for a student who handed in nothing (default: blank, no grade)")
+    export.add_argument("--canvas-assignment", action="append", default=None, metavar="NAME=ID",
+                        help="canvas: the Canvas id of an assignment (the number in its address), repeatable")
+    export.add_argument("--moodle-match", default="username", choices=["username", "email", "lms_user_id"],
+                        help="moodle: the student field Moodle identifies users by (default username = the "
+                             "nbgrader student id)")
+    extension = sub.add_parser("extension", help="give one student more time (nbgrader's extension)")
+    extension.add_argument("assignment")
+    extension.add_argument("student")
+    for unit in ("days", "hours", "minutes"):
+        extension.add_argument(f"--{unit}", type=float, default=0.0)
+
+
+def extend(args):
+    import datetime
+
+    from .late import grant_extension
+
+    more = datetime.timedelta(days=args.days, hours=args.hours, minutes=args.minutes)
+    when = grant_extension(os.getcwd(), args.assignment, args.student, more)
+    due = "no due date set" if when.deadline is None else f"due {when.deadline:%Y-%m-%d %H:%M:%S} UTC"
+    print(f"{args.assignment}, {args.student}: {due} (extension {when.extension or 'none'})")
+    return 0
 
 
 def add_cluster_options(auto):
@@ -189,6 +228,12 @@ def main(argv=None):
                 if not record_assignment(os.getcwd(), assignment):
                     print(f"{assignment}: already in the gradebook")
             return 0
+        if args.command == "export":
+            from .lms import main as export_main
+
+            return export_main(os.getcwd(), args)
+        if args.command == "extension":
+            return extend(args)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

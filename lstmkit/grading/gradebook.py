@@ -9,7 +9,8 @@ with nbgrader's own ``determine_grade`` on the executed notebook, and the
 
 A rejected submission leaves no grade behind: an earlier submission record
 and ``autograded/<student>/<assignment>/`` are removed, so a rerun after a
-bad resubmission cannot keep a stale score.
+bad resubmission cannot keep a stale score (an extension stays, on an empty
+record).
 """
 
 import os
@@ -47,6 +48,20 @@ def _save_grades(gb, assignment, student, name, nb):
     gb.db.commit()
 
 
+def forget_submission(gb, assignment, student):
+    """Remove ``student``'s submission of ``assignment`` and its grades; an extension the student was given stays,
+    on an empty record (nbgrader keeps extensions on the submission: :mod:`lstmkit.grading.late`)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        extension = gb.find_submission(assignment, student).extension
+        gb.remove_submission(assignment, student)
+    except MissingEntry:
+        return
+    if extension:
+        gb.add_submission(assignment, student, extension=extension)
+
+
 def record(coursedir, spec, result):
     """Write ``result`` (from a worker) to the gradebook; returns a CSV row."""
     import warnings
@@ -58,7 +73,7 @@ def record(coursedir, spec, result):
 
 
 def _record(coursedir, spec, result):
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     assignment, student = spec["assignment"], result["student"]
     row = {"student": student, "assignment": assignment, "score": 0.0, "max_score": 0.0,
@@ -67,10 +82,7 @@ def _record(coursedir, spec, result):
         row["max_score"] = float(gb.find_assignment(assignment).max_score)
         gb.update_or_create_student(student)
         if result["status"] == "rejected" or not result.get("notebooks"):
-            try:
-                gb.remove_submission(assignment, student)
-            except MissingEntry:
-                pass
+            forget_submission(gb, assignment, student)
             dest = coursedir.format_path(coursedir.autograded_directory, student, assignment)
             if os.path.exists(dest):
                 shutil.rmtree(dest)
