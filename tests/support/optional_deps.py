@@ -36,8 +36,9 @@ def _chromium_path() -> str:
 
 def _chromium_problem():
     path = _chromium_path()
-    if not (os.path.exists(path) or shutil.which(path)):
-        return f"not found at {path}"
+    found = path if os.sep in path else shutil.which(path)
+    if not (found and os.path.isfile(found) and os.access(found, os.X_OK)):   # as tools/setup_test_deps.sh looks
+        return f"not found at {path} (an executable file)"
     if importlib.util.find_spec("playwright") is None:
         return "playwright (Python package) is not installed"
     return None
