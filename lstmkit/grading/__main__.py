@@ -7,7 +7,10 @@
 - ``python -m lstmkit.grading manual ASSIGNMENT STUDENT CELL SCORE [--comment TEXT]``: a manual grade, as the
   formgrader records it;
 - ``python -m lstmkit.grading record ASSIGNMENT...``: put assignments into the gradebook from ``solutions/``
-  (both graders do it themselves when needed).
+  (both graders do it themselves when needed);
+- ``python -m lstmkit.grading report ASSIGNMENT -o report.html [--json report.json] [--book-url URL]``: the
+  class report (:mod:`lstmkit.grading.report`): scores per assignment and cell, the most frequent mistake
+  codes, statuses with reasons, grading time.
 """
 
 import argparse
@@ -58,11 +61,24 @@ def build_parser():
     manual.add_argument("--notebook", default=None, help="needed when the assignment has several notebooks")
     record = sub.add_parser("record", help="record assignments in the gradebook from solutions/ if missing")
     record.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    add_report_parser(sub)
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
     serve.add_argument("--memory-mb", type=int, default=None)
     return parser
+
+
+def add_report_parser(sub):
+    report = sub.add_parser("report", help="the class report of an assignment: one self-contained HTML page "
+                                           "(and JSON)")
+    report.add_argument("assignment")
+    report.add_argument("-o", "--output", default=None, metavar="HTML",
+                        help="the page to write (default report-ASSIGNMENT.html)")
+    report.add_argument("--json", default=None, metavar="PATH", help="also write the same data as JSON")
+    report.add_argument("--book-url", default=None, metavar="URL",
+                        help="where the book's pages are, for the links to each mistake's section (default: "
+                             "$LSTMKIT_BOOK_URL, else the book built in this folder by `make book`)")
 
 
 def add_cluster_options(auto):
@@ -129,6 +145,16 @@ def main(argv=None):
             score, max_score = set_manual_grade(os.getcwd(), args.assignment, args.student, args.cell, args.score,
                                                 comment=args.comment, notebook=args.notebook)
             print(f"{args.assignment}, {args.student}, {args.cell}: {score:g}/{max_score:g}")
+            return 0
+        if args.command == "report":
+            from . import report
+
+            class_report = report.for_course(os.getcwd(), args.assignment, book_url=args.book_url)
+            html_path = args.output or f"report-{args.assignment}.html"
+            report.write(class_report, html_path, args.json)
+            print(f"{args.assignment}: {len(class_report.submissions)} submissions, "
+                  f"{len(class_report.mistakes)} mistake codes; report written to {html_path}"
+                  + (f" and {args.json}" if args.json else ""))
             return 0
         if args.command == "record":
             from .course import record_assignment
