@@ -200,7 +200,7 @@ def late_section(r: ClassReport) -> str:
         return section("late", "Late penalties", "<p>No late penalty is recorded for this assignment.</p>")
     rows = [(escape(s.student), escape(s.timestamp or "–"), num(s.score), num(s.late_penalty),
              num(s.final_score)) for s in late]
-    return section("late", "Late penalties", table(f"{len(late)} submissions with a late penalty",
+    return section("late", "Late penalties", table(f"Submissions with a late penalty ({len(late)})",
                                                    ["student", "handed in (UTC)", "raw score", "penalty",
                                                     "score"], rows, numeric=(2, 3, 4)))
 

@@ -34,8 +34,7 @@ def _fmt(value: float) -> str:
 def _svg(plot_id: str, title: str, desc: str, height: int, body: list[str]) -> str:
     n = escape(plot_id)
     return (f'<svg class="plot" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
-            f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{n}-t {n}-d" '
-            f'xmlns="http://www.w3.org/2000/svg">'
+            f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{n}-t {n}-d">'
             f'<title id="{n}-t">{escape(title)}</title><desc id="{n}-d">{escape(desc)}</desc>'
             + "".join(body) + "</svg>")
 
