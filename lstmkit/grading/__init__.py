@@ -10,6 +10,8 @@
 - ``python -m lstmkit.grading plain|manual|record ...``: nbgrader's own commands over every assignment with a
   report of what failed (the Makefile's targets), a manual grade, recording an assignment in the gradebook;
   ``nbgrader_plugins`` and ``export`` are what ``nbgrader_config.py`` plugs into nbgrader.
+- ``python -m lstmkit.grading report ASSIGNMENT``: the class report (``lstmkit.grading.report``) from the
+  gradebook and the mistake codes the hardened grader recorded beside it (``lstmkit.grading.records``).
 
 Nothing here imports nbgrader at import time.
 """

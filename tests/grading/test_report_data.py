@@ -223,3 +223,30 @@ def test_book_base_precedence(tmp_path, monkeypatch):
     assert booklinks.book_base(str(tmp_path)) == "https://example.org/b/"
     assert booklinks.book_base(str(tmp_path), given="https://x.org/book/") == "https://x.org/book/"
     assert booklinks.section_url("error.KernelDied", "https://x.org/") is None
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_every_part_of_the_page_passes_axe(tmp_path, browser, mode):
+    """The parts the graded class of test_report.py does not show: late penalties, an added section, codes
+    without a book section, a stale record; and no book URL at all."""
+    from support import site_audit as sa
+
+    students = [wrong("w1", late_penalty=1.0), right("r1"), wrong("stale", recorded_timestamp=STAMP),
+                cg.Student("e1", {"test_a": 0.0, "test_a_hidden": 0.0}, status="error", reason="cell 3: timed out",
+                           mistakes={"test_a": ("generic.timeout", "timeout"),
+                                     "test_a_hidden": ("error.KernelDied", "error")})]
+    students[2].timestamp = STAMP + dt.timedelta(hours=1)
+    db = make_class(tmp_path, students)
+    section = Section("similarity", "Similar answers", "<h3>Pairs</h3><p>No pair above the threshold.</p>")
+    (tmp_path / "r.html").write_text(render(report.build(collect.read(db, COURSE_ID, "hw"), sections=[section])))
+    context = browser.new_context(color_scheme=mode)
+    try:
+        page = context.new_page()
+        page.goto((tmp_path / "r.html").as_uri())
+        page.click("#submissions summary")
+        assert page.evaluate("() => performance.getEntriesByType('resource').length") == 0
+        violations = sa.run_axe(page)
+        assert not violations, sa.describe_violations(violations)
+    finally:
+        context.close()

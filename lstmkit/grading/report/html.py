@@ -42,6 +42,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: var(--stripe); }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.92em; white-space: nowrap; }
 svg.plot { max-width: 100%; height: auto; display: block; margin: 0.5rem 0; }
+.figure svg.plot { min-width: 420px; }
 svg .label { fill: var(--fg); font-family: system-ui, sans-serif; }
 svg .axis { stroke: var(--line); }
 svg .bar { fill: var(--bar); } svg .full { fill: var(--full); } svg .partial { fill: var(--partial); }
@@ -82,6 +83,11 @@ def table(caption: str, head: Sequence[str], rows: Iterable[Sequence[str]], nume
             f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
+def figure(svg: str, label: str) -> str:
+    """A plot in a focusable region that scrolls sideways on a narrow screen (the plot keeps a readable size)."""
+    return f'<div class="scroll figure" tabindex="0" role="region" aria-label="{escape(label)}">{svg}</div>'
+
+
 def section(sid: str, title: str, body: str) -> str:
     return f'<section id="{escape(sid)}" aria-labelledby="{escape(sid)}-h"><h2 id="{escape(sid)}-h">' \
            f'{escape(title)}</h2>{body}</section>'
@@ -114,7 +120,7 @@ def scores_section(r: ClassReport) -> str:
     bins = [(escape(bin_label(h.edges, i, r.max_score)), str(n)) for i, n in enumerate(h.counts)]
     text = (f"<p>{len(graded)} graded submissions, mean score {num(mean)} of {num(r.max_score)} points "
             f"(before late penalties; written answers count once graded by hand).</p>")
-    return section("scores", "Score distribution", text + svg + table("Submissions per score", ["score",
+    return section("scores", "Score distribution", text + figure(svg, "Score histogram") + table("Submissions per score", ["score",
                    "submissions"], bins, numeric=(1,)))
 
 
@@ -139,7 +145,7 @@ def cells_section(r: ClassReport) -> str:
              str(c.full), str(c.partial), str(c.zero), str(c.waiting), num(c.mean),
              ", ".join(f"<code>{escape(code)}</code> ({n})" for code, n in c.codes[:3]) or "–")
             for c in r.cells]
-    return section("cells", "Scores per cell", legend + svg + table(
+    return section("cells", "Scores per cell", legend + figure(svg, "Scores per cell, plot") + table(
         "Scores and recorded mistakes per graded cell",
         ["cell", "kind", "points", "full", "partial", "none", "waiting for a person", "mean",
          "most frequent mistakes (students)"], rows, numeric=(2, 3, 4, 5, 6, 7)))
@@ -160,7 +166,7 @@ def mistakes_section(r: ClassReport) -> str:
                      label_width=230)
     rows = [(f"<code>{escape(m.code)}</code>", str(m.students), pct(m.share), str(m.occurrences),
              ", ".join(escape(c) for c in m.cells), code_link(m)) for m in r.mistakes]
-    return section("mistakes", "Most frequent mistakes", intro + svg + table(
+    return section("mistakes", "Most frequent mistakes", intro + figure(svg, "Most frequent mistakes, plot") + table(
         "Every recorded mistake code, most frequent first",
         ["code", "students", "share of the class", "cells", "recorded on", "book section"], rows,
         numeric=(1, 2, 3)))
@@ -191,7 +197,7 @@ def time_section(r: ClassReport) -> str:
     svg = plots.histogram("plot-time", t.histogram, "Grading time per submission",
                           f"Histogram of the seconds spent grading each of {t.count} submissions; median "
                           f"{num(t.median, 1)} s, longest {num(t.max, 1)} s.", "seconds per submission")
-    return section("time", "Grading time", text + svg)
+    return section("time", "Grading time", text + figure(svg, "Grading time histogram"))
 
 
 def late_section(r: ClassReport) -> str:

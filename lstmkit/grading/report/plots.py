@@ -14,8 +14,8 @@ from typing import Sequence
 
 from .data import Histogram
 
-WIDTH = 640
-FONT = 12                       # px, the labels' size (the page's CSS sets the family)
+WIDTH = 560
+FONT = 13                       # px, the labels' size (the page's CSS sets the family)
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def bars(plot_id: str, rows: Sequence[Bar], title: str, desc: str, label_width: 
     """Horizontal bars, one row each, scaled to the longest row; each row's label on its left and its note on
     its right."""
     row_h, top = 22, 6
-    note_w = 150
+    note_w = 100
     plot_w = WIDTH - label_width - note_w - 8
     peak = max((sum(v for v, _ in r.segments) for r in rows), default=0) or 1
     body = []
