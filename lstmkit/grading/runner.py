@@ -75,14 +75,7 @@ def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits: Jo
                 continue
             timeout = min(limits.cell_timeout, left)
             if role == "test":
-                outputs, error = context.run(cell.source, timeout, out_limit)
-                verdict = cell_verdict(cell.metadata.nbgrader.grade_id, error, outputs,
-                                       kernel_dead=kernel is None or bool(kernel.dead))
-                if verdict is not None:
-                    verdicts.append(verdict)
-                cell.outputs = keep(outputs)
-                if isinstance(error, (CellTimeout, KernelDied)):
-                    events.append(f"{label}: {error}")
+                cell.outputs = keep(run_test_cell(context, cell, timeout, out_limit, label, events, verdicts))
                 continue
             cell.outputs = keep(run_student_cell(kernel, cell.source, timeout, out_limit, label, events))
             if role == "setup":
@@ -93,6 +86,19 @@ def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits: Jo
                 events.append(f"the student's kernel died: {kernel.dead}")
             kernel.close()
     return events
+
+
+def run_test_cell(context, cell, timeout, out_limit, label, events, verdicts):
+    """Run a test cell in the trusted ``context``; returns its outputs, adds its verdict when it fails."""
+    outputs, error = context.run(cell.source, timeout, out_limit)
+    kernel = context.kernel
+    verdict = cell_verdict(cell.metadata.nbgrader.grade_id, error, outputs,
+                           kernel_dead=kernel is None or bool(kernel.dead))
+    if verdict is not None:
+        verdicts.append(verdict)
+    if isinstance(error, (CellTimeout, KernelDied)):
+        events.append(f"{label}: {error}")
+    return outputs
 
 
 def run_student_cell(kernel, source, timeout, out_limit, label, events):
