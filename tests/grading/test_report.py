@@ -3,10 +3,11 @@
 The class is built from the known mistakes of tests/grading/exercise_fixtures/gates.py: each planted mistake is
 handed in by a known number of students, and the mistake code each of its failing test cells must carry is
 written down below (PLANTED), so the expected counts follow from the plan, not from the grader. The rest of the
-class: correct solutions, untouched releases, one notebook that is not JSON (rejected) and one whose code kills
-its kernel (error), and one that prints a check's pointer and raises an AssertionError worded like a check's
-failure naming another mistake (the code recorded is the grader's, not the text). One student first hands in a wrong notebook, then a correct one, and is graded again; one
-unchanged student is graded twice: a regrade replaces the rows, it never adds to the counts. The report, made
+class: correct solutions, untouched releases, one notebook that is not JSON (rejected), one whose code kills its
+kernel (error), and one that prints a check's pointer and raises an AssertionError worded like a check's failure
+naming another mistake (the code recorded is the grader's, not the text). One student first hands in a wrong
+notebook, then a correct one, and is graded again; one unchanged student is graded twice: a regrade replaces the
+rows, it never adds to the counts. The report, made
 by the command line as an instructor would, must give exactly the planted counts, in its JSON and on its page;
 the page loads in chromium with no request outside the file, its plots are there, and axe-core finds no WCAG 2
 A/AA violation in light and dark mode, nor on a phone.
@@ -48,7 +49,8 @@ TESTS = GATES + STEP + LOOP
 PLANTED = {
     "swapped_gate_order": (10, {**dict.fromkeys(GATES, "lstm.gate_block"), **dict.fromkeys(STEP, "lstm.gate_order"),
                                 **dict.fromkeys(LOOP, "loop.step_wrong")}),
-    "unused_initial_state": (8, {**dict.fromkeys(STEP, "lstm.c_prev_unused"), **dict.fromkeys(LOOP, "loop.step_wrong")}),
+    "unused_initial_state": (8, {**dict.fromkeys(STEP, "lstm.c_prev_unused"),
+                                 **dict.fromkeys(LOOP, "loop.step_wrong")}),
     "state_not_carried": (6, dict.fromkeys(LOOP, "loop.state_not_carried")),
     "step_forget_and_input_swapped": (4, {**dict.fromkeys(STEP, "lstm.forget_input_swapped"),
                                           **dict.fromkeys(LOOP, "loop.step_wrong")}),

@@ -120,8 +120,8 @@ def scores_section(r: ClassReport) -> str:
     bins = [(escape(bin_label(h.edges, i, r.max_score)), str(n)) for i, n in enumerate(h.counts)]
     text = (f"<p>{len(graded)} graded submissions, mean score {num(mean)} of {num(r.max_score)} points "
             f"(before late penalties; written answers count once graded by hand).</p>")
-    return section("scores", "Score distribution", text + figure(svg, "Score histogram") + table("Submissions per score", ["score",
-                   "submissions"], bins, numeric=(1,)))
+    counts = table("Submissions per score", ["score", "submissions"], bins, numeric=(1,))
+    return section("scores", "Score distribution", text + figure(svg, "Score histogram") + counts)
 
 
 def _cell_bar(c: CellStats) -> plots.Bar:
@@ -166,10 +166,10 @@ def mistakes_section(r: ClassReport) -> str:
                      label_width=230)
     rows = [(f"<code>{escape(m.code)}</code>", str(m.students), pct(m.share), str(m.occurrences),
              ", ".join(escape(c) for c in m.cells), code_link(m)) for m in r.mistakes]
-    return section("mistakes", "Most frequent mistakes", intro + figure(svg, "Most frequent mistakes, plot") + table(
-        "Every recorded mistake code, most frequent first",
-        ["code", "students", "share of the class", "cells", "recorded on", "book section"], rows,
-        numeric=(1, 2, 3)))
+    every = table("Every recorded mistake code, most frequent first",
+                  ["code", "students", "share of the class", "cells", "recorded on", "book section"], rows,
+                  numeric=(1, 2, 3))
+    return section("mistakes", "Most frequent mistakes", intro + figure(svg, "Most frequent mistakes, plot") + every)
 
 
 def _reasons(s: StatusCount) -> str:
