@@ -38,7 +38,36 @@ def alembic_on_path(monkeypatch):
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
-def make_class(tmp_path, students):
+@pytest.fixture(scope="module")
+def empty_gradebook(tmp_path_factory):
+    """An empty gradebook, made once: nbgrader takes seconds to create one (its database migrations)."""
+    import os
+
+    from nbgrader.api import Gradebook
+
+    path = tmp_path_factory.mktemp("template") / "gradebook.db"
+    before = os.environ.get("PATH", "")
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{before}"    # nbgrader runs `alembic` through PATH
+    try:
+        with Gradebook(f"sqlite:///{path}", COURSE_ID):
+            pass
+    finally:
+        os.environ["PATH"] = before
+    return path
+
+
+@pytest.fixture
+def make_class(tmp_path, empty_gradebook):
+    """make_class(students) -> the db URL of a copy of the empty gradebook in tmp_path holding them."""
+    import shutil
+
+    def make(students):
+        shutil.copy(empty_gradebook, tmp_path / "gradebook.db")
+        return write_class(tmp_path, students)
+    return make
+
+
+def write_class(tmp_path, students):
     db = f"sqlite:///{tmp_path}/gradebook.db"
     cg.write_config(str(tmp_path), COURSE_ID)
     cg.create_assignment(db, COURSE_ID, "hw", "hw", CELLS)
@@ -83,13 +112,13 @@ def test_run_matches_the_gradebooks_timestamp_in_any_timezone():
 
 
 # ------------------------------------------------------------------------------------------ the report's data
-def test_counts_statuses_and_cells_of_a_small_class(tmp_path):
+def test_counts_statuses_and_cells_of_a_small_class(tmp_path, make_class):
     students = [wrong("w1", seconds=2.0), wrong("w2", seconds=4.0), right("r1", seconds=6.0),
                 cg.Student("half", {"test_a": 1.0, "test_a_hidden": 0.0, "answer": 2.0}, status="graded",
                            mistakes={"test_a_hidden": ("error.NameError", "error")}, seconds=8.0),
                 cg.Student("bad", {}, status="rejected", reason="hw.ipynb is not valid JSON", in_gradebook=False,
                            seconds=0.5)]
-    db = make_class(tmp_path, students)
+    db = make_class(students)
     r = report.build(collect.read(db, COURSE_ID, "hw"), book_url="https://example.org/book/")
     assert r.tested == 4 and r.max_score == 5.0
     gate = r.mistake("lstm.gate_order")
@@ -110,12 +139,12 @@ def test_counts_statuses_and_cells_of_a_small_class(tmp_path):
     assert (r.times.count, r.times.median, r.times.max, r.times.total) == (5, 4.0, 8.0, 20.5)
 
 
-def test_a_submission_regraded_elsewhere_keeps_its_scores_but_not_its_codes(tmp_path):
+def test_a_submission_regraded_elsewhere_keeps_its_scores_but_not_its_codes(tmp_path, make_class):
     """Plain nbgrader autograde of a later submission: the gradebook's timestamp is not the one the hardened
     grader recorded, so its codes describe another notebook."""
     students = [wrong("stale", recorded_timestamp=STAMP - dt.timedelta(days=1)), wrong("fresh"),
                 right("plain", status=None)]
-    db = make_class(tmp_path, students)
+    db = make_class(students)
     r = report.build(collect.read(db, COURSE_ID, "hw"))
     rows = {s.student: s for s in r.submissions}
     assert (rows["stale"].grader, rows["stale"].codes, rows["stale"].seconds) == ("nbgrader", (), None)
@@ -125,18 +154,18 @@ def test_a_submission_regraded_elsewhere_keeps_its_scores_but_not_its_codes(tmp_
     assert rows["stale"].score == 0.0 and rows["plain"].score == 3.0
 
 
-def test_manual_grades_and_late_penalties_from_the_gradebook(tmp_path):
+def test_manual_grades_and_late_penalties_from_the_gradebook(tmp_path, make_class):
     students = [cg.Student("late", {"test_a": 1.0, "test_a_hidden": 2.0, "answer": 1.5}, late_penalty=1.0,
                            status="needs_manual")]
-    db = make_class(tmp_path, students)
+    db = make_class(students)
     rows = report.build(collect.read(db, COURSE_ID, "hw")).submissions
     assert (rows[0].status, rows[0].score, rows[0].late_penalty, rows[0].final_score) == ("graded", 4.5, 1.0, 3.5)
     replaced = report.build(collect.read(db, COURSE_ID, "hw"), penalties={"late": 5.0}).submissions[0]
     assert (replaced.late_penalty, replaced.final_score) == (5.0, 0.0)
 
 
-def test_page_and_json_hold_the_same_report(tmp_path):
-    db = make_class(tmp_path, [wrong("w1"), right("r1", late_penalty=0.5)])
+def test_page_and_json_hold_the_same_report(tmp_path, make_class):
+    db = make_class([wrong("w1"), right("r1", late_penalty=0.5)])
     section = Section("similarity", "Similar answers", "<p id='sim'>two pairs above the threshold</p>",
                       {"pairs": 2})
     r = report.build(collect.read(db, COURSE_ID, "hw"), sections=[section])
@@ -153,12 +182,12 @@ def test_page_and_json_hold_the_same_report(tmp_path):
         assert forbidden not in page.lower(), forbidden
 
 
-def test_command_line_writes_both_files(tmp_path):
+def test_command_line_writes_both_files(tmp_path, make_class):
     import os
     import subprocess
     import sys
 
-    make_class(tmp_path, [wrong("w1"), right("r1")])
+    make_class([wrong("w1"), right("r1")])
     done = subprocess.run([sys.executable, "-m", "lstmkit.grading", "report", "hw", "--json", "r.json"],
                           cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ), timeout=300)
     assert done.returncode == 0, done.stderr
@@ -227,7 +256,7 @@ def test_book_base_precedence(tmp_path, monkeypatch):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_every_part_of_the_page_passes_axe(tmp_path, browser, mode):
+def test_every_part_of_the_page_passes_axe(tmp_path, make_class, browser, mode):
     """The parts the graded class of test_report.py does not show: late penalties, an added section, codes
     without a book section, a stale record; and no book URL at all."""
     from support import site_audit as sa
@@ -237,7 +266,7 @@ def test_every_part_of_the_page_passes_axe(tmp_path, browser, mode):
                            mistakes={"test_a": ("generic.timeout", "timeout"),
                                      "test_a_hidden": ("error.KernelDied", "error")})]
     students[2].timestamp = STAMP + dt.timedelta(hours=1)
-    db = make_class(tmp_path, students)
+    db = make_class(students)
     section = Section("similarity", "Similar answers", "<h3>Pairs</h3><p>No pair above the threshold.</p>")
     (tmp_path / "r.html").write_text(render(report.build(collect.read(db, COURSE_ID, "hw"), sections=[section])))
     context = browser.new_context(color_scheme=mode)
