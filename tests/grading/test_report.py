@@ -118,7 +118,14 @@ def report_cli(course, *args):
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    """The class graded (with a change of mind and a regrade) and reported: (course, plan, report JSON)."""
+    """The class graded (with a change of mind and a regrade) and reported: (course, plan, report JSON, rows of
+    the mistakes table after the first grading)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")  # alembic
+        return grade_the_class(tmp_path_factory)
+
+
+def grade_the_class(tmp_path_factory):
     course = str(copy_course(tmp_path_factory.mktemp("class") / "course", [ASSIGNMENT], release=True))
     name = ASSIGNMENT + ".ipynb"
     release = nbformat.read(os.path.join(course, "exercises", ASSIGNMENT, name), 4)
