@@ -112,7 +112,7 @@ def test_run_matches_the_gradebooks_timestamp_in_any_timezone():
 
 
 # ------------------------------------------------------------------------------------------ the report's data
-def test_counts_statuses_and_cells_of_a_small_class(tmp_path, make_class):
+def test_counts_statuses_and_cells_of_a_small_class(make_class):
     students = [wrong("w1", seconds=2.0), wrong("w2", seconds=4.0), right("r1", seconds=6.0),
                 cg.Student("half", {"test_a": 1.0, "test_a_hidden": 0.0, "answer": 2.0}, status="graded",
                            mistakes={"test_a_hidden": ("error.NameError", "error")}, seconds=8.0),
@@ -139,7 +139,7 @@ def test_counts_statuses_and_cells_of_a_small_class(tmp_path, make_class):
     assert (r.times.count, r.times.median, r.times.max, r.times.total) == (5, 4.0, 8.0, 20.5)
 
 
-def test_a_submission_regraded_elsewhere_keeps_its_scores_but_not_its_codes(tmp_path, make_class):
+def test_a_submission_regraded_elsewhere_keeps_its_scores_but_not_its_codes(make_class):
     """Plain nbgrader autograde of a later submission: the gradebook's timestamp is not the one the hardened
     grader recorded, so its codes describe another notebook."""
     students = [wrong("stale", recorded_timestamp=STAMP - dt.timedelta(days=1)), wrong("fresh"),
@@ -154,7 +154,7 @@ def test_a_submission_regraded_elsewhere_keeps_its_scores_but_not_its_codes(tmp_
     assert rows["stale"].score == 0.0 and rows["plain"].score == 3.0
 
 
-def test_manual_grades_and_late_penalties_from_the_gradebook(tmp_path, make_class):
+def test_manual_grades_and_late_penalties_from_the_gradebook(make_class):
     students = [cg.Student("late", {"test_a": 1.0, "test_a_hidden": 2.0, "answer": 1.5}, late_penalty=1.0,
                            status="needs_manual")]
     db = make_class(students)
@@ -164,7 +164,7 @@ def test_manual_grades_and_late_penalties_from_the_gradebook(tmp_path, make_clas
     assert (replaced.late_penalty, replaced.final_score) == (5.0, 0.0)
 
 
-def test_page_and_json_hold_the_same_report(tmp_path, make_class):
+def test_page_and_json_hold_the_same_report(make_class):
     db = make_class([wrong("w1"), right("r1", late_penalty=0.5)])
     section = Section("similarity", "Similar answers", "<p id='sim'>two pairs above the threshold</p>",
                       {"pairs": 2})
