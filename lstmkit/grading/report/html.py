@@ -29,7 +29,7 @@ CSS = """
 }
 body { background: var(--bg); color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif;
   margin: 0; }
-main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 a { color: var(--link); text-decoration: underline; }
 h1 { font-size: 1.7rem; } h2 { font-size: 1.35rem; margin-top: 2.2rem; } h3 { font-size: 1.1rem; }
 .muted { color: var(--muted); }
@@ -42,7 +42,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: var(--stripe); }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.92em; white-space: nowrap; }
 svg.plot { max-width: 100%; height: auto; display: block; margin: 0.5rem 0; }
-.figure svg.plot { min-width: 420px; }
+.figure svg.plot { min-width: 420px; max-width: 48rem; }
 svg .label { fill: var(--fg); font-family: system-ui, sans-serif; }
 svg .axis { stroke: var(--line); }
 svg .bar { fill: var(--bar); } svg .full { fill: var(--full); } svg .partial { fill: var(--partial); }
