@@ -18,6 +18,7 @@ from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateId
 
 # nbgrader's classes, fixed where this course's use of them hit a problem (lstmkit/grading/nbgrader_plugins.py)
 from lstmkit.grading.feedback import HideHiddenOutputs
+from lstmkit.grading.feedback_summary import MistakeSummary
 from lstmkit.grading.nbgrader_plugins import ClearHiddenTests, RestoreTestCells
 
 
@@ -64,7 +65,11 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKern
 # of test cells (a failing hidden test keeps only the check's summary in words and its pointer to the book;
 # no traceback, no printed output, no file path anywhere), then ClearHiddenTests removes the hidden lines
 # from the cells' source (nbgrader would otherwise print the hidden tests in the feedback, nbgrader #917).
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# MistakeSummary (lstmkit/grading/feedback_summary.py) puts the mistakes the grader recognised at the top, each
+# with a link to its book section: set c.MistakeSummary.book_url to where the book is published (or
+# LSTMKIT_BOOK_URL), otherwise sections are named without a link.
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenOutputs, ClearHiddenTests, MistakeSummary,
+                                    CSSHTMLHeaderPreprocessor]
 
 # `nbgrader export` (make export): nbgrader's columns and a `status` (graded, needs_manual, not_graded,
 # not_submitted), so that a notebook that was never graded does not look like a graded 0.

@@ -15,6 +15,8 @@
 - ``python -m lstmkit.grading export|extension ...``: the grades for Canvas, Moodle or as CSV (``lms``), late
   penalties applied (``late``: deadlines, extensions, ``c.LatePolicy``); ``grades.class_grades`` returns every
   student's status, raw score, penalty, final score and lateness as typed records.
+- ``python -m lstmkit.grading report ASSIGNMENT``: the class report (``lstmkit.grading.report``) from the
+  gradebook and the mistake codes the hardened grader recorded beside it (``lstmkit.grading.records``).
 
 Nothing here imports nbgrader at import time.
 """

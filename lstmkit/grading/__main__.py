@@ -14,7 +14,10 @@
   import format of Canvas's or Moodle's gradebook, or as CSV with statuses (:mod:`lstmkit.grading.lms`), late
   penalties applied (:mod:`lstmkit.grading.late`);
 - ``python -m lstmkit.grading extension ASSIGNMENT STUDENT [--days N] [--hours N] [--minutes N]``: more time for
-  one student (nbgrader's per-submission extension; no time given removes it).
+  one student (nbgrader's per-submission extension; no time given removes it);
+- ``python -m lstmkit.grading report ASSIGNMENT -o report.html [--json report.json] [--book-url URL]``: the
+  class report (:mod:`lstmkit.grading.report`): scores per assignment and cell, the most frequent mistake
+  codes, statuses with reasons, grading time.
 """
 
 import argparse
@@ -67,6 +70,7 @@ def build_parser():
     record.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
     add_similarity_parser(sub)
     add_export_parsers(sub)
+    add_report_parser(sub)
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
@@ -105,6 +109,18 @@ def extend(args):
     due = "no due date set" if when.deadline is None else f"due {when.deadline:%Y-%m-%d %H:%M:%S} UTC"
     print(f"{args.assignment}, {args.student}: {due} (extension {when.extension or 'none'})")
     return 0
+
+
+def add_report_parser(sub):
+    report = sub.add_parser("report", help="the class report of an assignment: one self-contained HTML page "
+                                           "(and JSON)")
+    report.add_argument("assignment")
+    report.add_argument("-o", "--output", default=None, metavar="HTML",
+                        help="the page to write (default report-ASSIGNMENT.html)")
+    report.add_argument("--json", default=None, metavar="PATH", help="also write the same data as JSON")
+    report.add_argument("--book-url", default=None, metavar="URL",
+                        help="where the book's pages are, for the links to each mistake's section (default: "
+                             "$LSTMKIT_BOOK_URL, else the book built in this folder by `make book`)")
 
 
 def add_cluster_options(auto):
@@ -221,6 +237,16 @@ def main(argv=None):
             except SimilarityError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
+        if args.command == "report":
+            from . import report
+
+            class_report = report.for_course(os.getcwd(), args.assignment, book_url=args.book_url)
+            html_path = args.output or f"report-{args.assignment}.html"
+            report.write(class_report, html_path, args.json)
+            print(f"{args.assignment}: {len(class_report.submissions)} submissions, "
+                  f"{len(class_report.mistakes)} mistake codes; report written to {html_path}"
+                  + (f" and {args.json}" if args.json else ""))
+            return 0
         if args.command == "record":
             from .course import record_assignment
 

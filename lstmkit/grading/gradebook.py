@@ -7,6 +7,9 @@ with nbgrader's own ``determine_grade`` on the executed notebook, and the
 (``SaveAutoGrades``), so the formgrader shows the same thing it would after
 ``nbgrader autograde``.
 
+The grader's status, the time grading took and the mistake code of every failing test cell go to tables
+beside the gradebook (:mod:`lstmkit.grading.records`), replacing the student's earlier rows.
+
 A rejected submission leaves no grade behind: an earlier submission record
 and ``autograded/<student>/<assignment>/`` are removed, so a rerun after a
 bad resubmission cannot keep a stale score (an extension stays, on an empty
@@ -63,13 +66,21 @@ def forget_submission(gb, assignment, student):
 
 
 def record(coursedir, spec, result):
-    """Write ``result`` (from a worker) to the gradebook; returns a CSV row."""
+    """Write ``result`` (from a worker) to the gradebook, then its status, grading time and mistake codes to
+    the tables beside it (:mod:`lstmkit.grading.records`); returns a CSV row."""
     import warnings
+
+    from .records import GradingRecords, mistakes_from_result, run_from_result
 
     with warnings.catch_warnings():
         # nbgrader's update_or_create_submission triggers harmless autoflush warnings
         warnings.filterwarnings("ignore", message=".*not in session.*")
-        return _record(coursedir, spec, result)
+        row, timestamp = _record(coursedir, spec, result)
+    assignment = spec["assignment"]
+    with GradingRecords(coursedir.db_url) as records:
+        records.replace(run_from_result(assignment, row, result, timestamp),
+                        mistakes_from_result(assignment, row["student"], result))
+    return row
 
 
 def _record(coursedir, spec, result):
@@ -86,7 +97,7 @@ def _record(coursedir, spec, result):
             dest = coursedir.format_path(coursedir.autograded_directory, student, assignment)
             if os.path.exists(dest):
                 shutil.rmtree(dest)
-            return row
+            return row, None
         submitted = coursedir.format_path(coursedir.submitted_directory, student, assignment)
         timestamp = coursedir.get_existing_timestamp(submitted)
         if timestamp:
@@ -103,4 +114,4 @@ def _record(coursedir, spec, result):
         row["max_score"] = float(submission.max_score)
         if row["status"] == "graded" and submission.needs_manual_grade:
             row["status"] = "needs_manual"
-    return row
+        return row, submission.timestamp
