@@ -315,3 +315,28 @@ def exported_one(course, fmt):
     assert done.returncode == 0, done.stderr
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.reader(fh)), done.stderr
+
+
+def test_class_report_shows_the_policy_penalties_and_the_similarity_section(course):
+    """`report` takes each student's penalty from the late policy (the hand-computed ones of the table above) and
+    embeds the similarity of the answer cells, in the page and in the JSON."""
+    import json
+
+    done = cli(course, "report", "ps1", "-o", "report-ps1.html", "--json", "report-ps1.json")
+    assert done.returncode == 0, done.stderr
+    with open(os.path.join(course, "report-ps1.json"), encoding="utf-8") as fh:
+        report = json.load(fh)
+    rows = {r["student"]: r for r in report["submissions"]}
+    penalties = {s: rows[s]["late_penalty"] for s in ("alice", "bob", "carol", "frank", "gina")}
+    assert penalties == {"alice": 0.0, "bob": 1.2, "carol": 0.0, "frank": 1.0, "gina": 3.0}, penalties
+    finals = {s: rows[s]["final_score"] for s in penalties}
+    assert {s: str(round(v, 2)).removesuffix(".0") for s, v in finals.items()} == \
+        {s: FINAL[s, "ps1"] for s in penalties}, finals
+    (section,) = [s for s in report["sections"] if s["id"] == "similarity"]
+    handed_in = sorted(s for s, a in STAMPS if a == "ps1")
+    # everyone handed in the release's own cells: 15 pairs compared, none flagged (given code never counts)
+    assert section["data"]["students"] == handed_in and section["data"]["pairs_compared"] == 15
+    assert section["data"]["flagged"] == 0
+    with open(os.path.join(course, "report-ps1.html"), encoding="utf-8") as fh:
+        page = fh.read()
+    assert "Similar answers" in page and "nothing here accuses anyone" in page
