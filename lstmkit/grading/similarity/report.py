@@ -14,6 +14,7 @@ from .result import PairSimilarity, SimilarityResult
 
 _STYLE = """
 .lsim pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; font-size: 0.85em; line-height: 1.45; }
+.lsim li, .lsim p { overflow-wrap: anywhere; }
 .lsim table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 .lsim th, .lsim td { border: 1px solid; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 .lsim caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
