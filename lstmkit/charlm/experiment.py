@@ -148,7 +148,7 @@ def main(argv=None) -> int:
     for kind in args.models:
         spec = base.matched(kind)
         entry = run_model(spec, config, train_codes, valid_codes, args.out / f"charlm_{kind}.npz", store=args.store,
-                          progress=not args.quiet and "auto")
+                          progress=not args.quiet)
         model = set_weights(spec.build(), read_npz(args.out / entry["weights"]))
         record["cells"][kind] = find_cells(model, c, INTERPRET_CHARS)
         record["models"][kind] = entry

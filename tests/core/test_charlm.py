@@ -257,3 +257,21 @@ def test_committed_weights_reproduce_the_recorded_validation_bpc():
     assert all(abs(n / counts[0] - 1) < 0.01 for n in counts), counts     # equal weight counts, within 1 %
     sizes = {name: len((resources.files("lstmkit") / "data" / name).read_bytes()) for name in results.TEXT_RESULTS}
     assert sum(sizes.values()) < 5_000_000, sizes                # small enough to ship with the package
+
+
+def test_the_command_records_what_its_weight_files_give(tmp_path):
+    """python -m lstmkit.charlm at a tiny size: the record names the text and the settings, and every weight file
+    read back gives the recorded validation bits per character."""
+    import json
+
+    assert experiment.main(["--steps", "3", "--hidden", "8", "--valid-chars", "5000", "--out", str(tmp_path),
+                            "--quiet"]) == 0
+    record = json.loads((tmp_path / "charlm.json").read_text())
+    assert record["python"] == corpus.platform.python_version() and record["train"]["steps"] == 3
+    assert record["corpus"]["files"]["valid"] and record["corpus"]["chars"]["valid"] >= 5000
+    codes = ASCII.encode(corpus.load(max_chars={"train": 0, "valid": 5000}).texts["valid"])
+    for kind in KINDS:
+        entry = record["models"][kind]
+        model = experiment.set_weights(ModelSpec(**entry["spec"]).build(), experiment.read_npz(tmp_path / entry["weights"]))
+        assert bits_per_char(model, codes, **record["eval"]) == pytest.approx(entry["valid_bpc"], abs=1e-9)
+        assert {f["feature"] for f in record["cells"][kind]["findings"]} == set(interpret.FEATURES)
