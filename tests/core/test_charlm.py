@@ -234,7 +234,8 @@ def test_highlight_is_readable_in_every_colour_of_both_themes():
     assert '<span class="lk-hl-n4">a</span>&lt;<span class="lk-hl-p4">b</span>' in out
     assert 'aria-describedby="x-summary"' in out and 'id="x-summary"' in out and "high in strings" in out
     css = render.stylesheet()
-    assert "html[data-theme=dark] .lk-hl .lk-hl-p4{background:#8a4410}" in css and ".lk-hl .lk-hl-n4{background:#7fb2e0}" in css
+    assert "html[data-theme=dark] .lk-hl .lk-hl-p4{background:#8a4410}" in css
+    assert ".lk-hl .lk-hl-n4{background:#7fb2e0}" in css
     with pytest.raises(ValueError, match=r"values: expected one value per character, shape \(3,\)"):
         render.highlight("abc", [1.0], label="u", summary="s", ident="y")
 
@@ -272,6 +273,7 @@ def test_the_command_records_what_its_weight_files_give(tmp_path):
     codes = ASCII.encode(corpus.load(max_chars={"train": 0, "valid": 5000}).texts["valid"])
     for kind in KINDS:
         entry = record["models"][kind]
-        model = experiment.set_weights(ModelSpec(**entry["spec"]).build(), experiment.read_npz(tmp_path / entry["weights"]))
+        arrays = experiment.read_npz(tmp_path / entry["weights"])
+        model = experiment.set_weights(ModelSpec(**entry["spec"]).build(), arrays)
         assert bits_per_char(model, codes, **record["eval"]) == pytest.approx(entry["valid_bpc"], abs=1e-9)
         assert {f["feature"] for f in record["cells"][kind]["findings"]} == set(interpret.FEATURES)
