@@ -6,7 +6,8 @@ property of the code they read?
   open brackets. They come from Python's own tokenizer, not from the model.
 - :func:`unit_activations` runs a model over the same text and keeps every unit's value after each character
   (the cell state c of an LSTM, the hidden state h of a GRU or SRN).
-- :func:`correlations` and :func:`best_units` score every unit against every feature by Pearson's r.
+- :func:`correlations` and :func:`best_units` score every unit against every feature by Pearson's r;
+  :func:`probe` asks how well all units together predict a feature (a linear readout tested on held-out text).
 
 Shapes: N characters, U units (all layers side by side, layer 0 first), F features.
 """
@@ -113,6 +114,20 @@ def correlations(acts: np.ndarray, features: dict) -> dict:
         denom = zs * np.sqrt((dv * dv).sum())
         out[name] = np.divide(dv @ z, denom, out=np.zeros(acts.shape[1]), where=denom > 0)
     return out
+
+
+def probe(acts: np.ndarray, feature: np.ndarray) -> float:
+    """How well *all* units together predict a feature: a least-squares linear readout (with a constant) fitted
+    on the first half of the N characters, scored by Pearson's r between its predictions and the feature on the
+    second half. A feature that no single unit tracks may still be in the state, spread over many units."""
+    N = len(acts)
+    half = N // 2
+    if half < acts.shape[1] + 1:
+        raise ValueError(f"acts: expected more than 2 * (U + 1) = {2 * (acts.shape[1] + 1)} rows, got {N}")
+    A = np.concatenate([acts, np.ones((N, 1), acts.dtype)], axis=1).astype(np.float64)
+    y = np.asarray(feature[:N], np.float64)
+    w, *_ = np.linalg.lstsq(A[:half], y[:half], rcond=None)
+    return float(np.corrcoef(A[half:] @ w, y[half:])[0, 1])
 
 
 @dataclass(frozen=True)

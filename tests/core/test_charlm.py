@@ -219,6 +219,12 @@ def test_correlations_are_pearson_and_best_units_find_a_planted_unit():
     r = interpret.correlations(acts, feat)
     for name, v in feat.items():
         np.testing.assert_allclose(r[name], [np.corrcoef(acts[:, u], v)[0, 1] for u in range(8)], atol=1e-12)
+    assert interpret.probe(acts, feat["in_string"]) > 0.99          # unit 5 alone carries it
+    spread = rng.normal(size=(500, 8))
+    spread[:, :4] += feat["column"][:, None]                      # four noisy copies: the sum is cleaner
+    r_spread = interpret.correlations(spread, feat)["column"]
+    assert interpret.probe(spread, feat["column"]) > max(np.abs(r_spread)) + 0.05
+    assert abs(interpret.probe(rng.normal(size=(500, 8)), feat["column"])) < 0.2
     best = interpret.best_units(r, hidden=4)
     assert best[0] == interpret.Finding("in_string", 1, 1, pytest.approx(r["in_string"][5]))
     assert best[0].r < -0.9
