@@ -8,6 +8,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
+import lstmkit as lk
 from lstmkit import results
 from lstmkit.charlm import (ASCII, ModelSpec, Vocabulary, bits_per_char, corpus, one_hot, sample, softmax_sample,
                             streams)
@@ -15,6 +16,7 @@ from lstmkit.charlm import experiment, interpret, render
 from lstmkit.charlm.model import chunk_loss
 from lstmkit.charlm.training import TrainConfig, train_lm
 from lstmkit.gradcheck import numerical_gradient, relative_error
+from support.optional_deps import problem, reason
 
 KINDS = ("lstm", "gru", "srn")
 
@@ -283,3 +285,36 @@ def test_the_command_records_what_its_weight_files_give(tmp_path):
         model = experiment.set_weights(ModelSpec(**entry["spec"]).build(), arrays)
         assert bits_per_char(model, codes, **record["eval"]) == pytest.approx(entry["valid_bpc"], abs=1e-9)
         assert {f["feature"] for f in record["cells"][kind]["findings"]} == set(interpret.FEATURES)
+
+
+@pytest.mark.skipif(bool(problem("torch")), reason=reason("torch"))
+def test_truncated_bptt_training_follows_torch_update_by_update():
+    """60 updates of train_step (carried state, clipping, Adam) against the same updates in PyTorch from the same
+    weights, in float64: the losses agree to rounding at every update."""
+    import torch
+
+    from lstmkit.charlm.training import train_step
+
+    V, H, B, T = 20, 16, 4, 10
+    S = streams(np.random.default_rng(0).integers(0, V, 4000).astype(np.uint8), B)
+    torch.manual_seed(0)
+    rnn, lin = torch.nn.LSTM(V, H, num_layers=2).double(), torch.nn.Linear(H, V).double()
+    ours = ModelSpec("lstm", H, vocab_size=V, dtype="float64").build()
+    ours.rnn.load_torch_state_dict(rnn.state_dict())
+    ours.readout.params["weight"][...] = lin.weight.detach().numpy()
+    ours.readout.params["bias"][...] = lin.bias.detach().numpy()
+    opt = lk.Adam(ours.modules, lr=2e-3)
+    topt = torch.optim.Adam([*rnn.parameters(), *lin.parameters()], lr=2e-3)
+    state, tstate = None, None
+    for step in range(60):
+        t0 = step * T
+        loss, state = train_step(ours, S, t0, T, state, opt, 1.0)
+        out, tstate = rnn(torch.tensor(one_hot(S[t0:t0 + T], V, np.float64)), tstate)
+        tloss = torch.nn.functional.cross_entropy(lin(out).reshape(-1, V),
+                                                  torch.tensor(S[t0 + 1:t0 + T + 1].astype(np.int64)).reshape(-1))
+        topt.zero_grad()
+        tloss.backward()
+        torch.nn.utils.clip_grad_norm_([*rnn.parameters(), *lin.parameters()], 1.0)
+        topt.step()
+        tstate = tuple(s.detach() for s in tstate)                 # the gradient stops at the chunk's start
+        assert loss == pytest.approx(tloss.item(), rel=1e-10), step
