@@ -80,21 +80,25 @@ def _span(piece: str, k: int) -> str:
     return f'<span class="{_cls(k)}">{html.escape(piece)}</span>' if k else html.escape(piece)
 
 
-def highlight(text: str, values, *, vmax: float | None = None, label: str, summary: str, ident: str) -> str:
+def highlight(text: str, values, *, center: float = 0.0, vmax: float | None = None, label: str, summary: str,
+              ident: str) -> str:
     """HTML of ``text`` in a <pre> block, each character on the background of its value in ``values``
     (one per character), with a legend and a visible summary that screen readers get as the figure's
-    description. label: what the values are (e.g. 'layer 2, cell 3'); ident: a unique id prefix."""
+    description. The scale runs from center - vmax (full blue) to center + vmax (full orange); vmax defaults
+    to the largest |value - center|. label: what the values are (e.g. 'layer 2, cell 3'); ident: a unique id
+    prefix."""
     values = np.asarray(values, np.float64)
     if values.shape != (len(text),):
         raise ValueError(f"values: expected one value per character, shape ({len(text)},), got {values.shape}")
-    vmax = float(np.abs(values).max()) if vmax is None else float(vmax)
-    steps = [level(v, vmax) for v in values]
+    vmax = float(np.abs(values - center).max()) if vmax is None else float(vmax)
+    steps = [level(v - center, vmax) for v in values]
     body = "".join(_span(piece, k) for piece, k in _runs(text, steps))
-    legend = " ".join(f'<span class="{_cls(k)}" style="padding:0 0.3em">{k * vmax / LEVELS:+.2f}</span>'
+    legend = " ".join(f'<span class="{_cls(k)}" style="padding:0 0.3em">{center + k * vmax / LEVELS:+.2f}</span>'
                       for k in range(-LEVELS, LEVELS + 1))
     return (f'<figure class="lk-hl" aria-describedby="{ident}-summary" style="margin:0.5em 0">'
             f'<pre tabindex="0" style="background:transparent;color:inherit;line-height:1.35;padding:0.6em;'
             f'overflow-x:auto;border:1px solid #767676">{body}</pre>'
-            f'<figcaption>{html.escape(label)}: the value after each character, blue negative, orange positive: '
+            f'<figcaption>{html.escape(label)}: the value after each character, bluer below {center:+.2f}, '
+            f'oranger above: '
             f'{legend}<span id="{ident}-summary" style="display:block;margin-top:0.2em">{html.escape(summary)}'
             f'</span></figcaption></figure>')

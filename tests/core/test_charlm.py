@@ -241,6 +241,9 @@ def test_highlight_is_readable_in_every_colour_of_both_themes():
     out = render.highlight("a<b", [-1.0, 0.0, 1.0], label="unit 3", summary="high in strings", ident="x")
     assert '<span class="lk-hl-n4">a</span>&lt;<span class="lk-hl-p4">b</span>' in out
     assert 'aria-describedby="x-summary"' in out and 'id="x-summary"' in out and "high in strings" in out
+    shifted = render.highlight("ab", [9.0, 11.0], center=10.0, label="u", summary="s", ident="z")
+    assert '<span class="lk-hl-n4">a</span><span class="lk-hl-p4">b</span>' in shifted and "+12.00" not in shifted
+    assert "+9.00" in shifted and "+11.00" in shifted
     css = render.stylesheet()
     assert "html[data-theme=dark] .lk-hl .lk-hl-p4{background:#8a4410}" in css
     assert ".lk-hl .lk-hl-n4{background:#7fb2e0}" in css
