@@ -116,18 +116,25 @@ def correlations(acts: np.ndarray, features: dict) -> dict:
     return out
 
 
-def probe(acts: np.ndarray, feature: np.ndarray) -> float:
-    """How well *all* units together predict a feature: a least-squares linear readout (with a constant) fitted
-    on the first half of the N characters, scored by Pearson's r between its predictions and the feature on the
-    second half. A feature that no single unit tracks may still be in the state, spread over many units."""
+def probe(acts: np.ndarray, features: dict) -> dict:
+    """How well *all* units together predict each feature: {feature: r}. A linear readout (least squares, with a
+    constant) is fitted on the first half of the N characters of acts (N, U) and scored by Pearson's r between its
+    predictions and the feature on the second half. A feature that no single unit tracks may still be in the state,
+    spread over many units."""
     N = len(acts)
     half = N // 2
     if half < acts.shape[1] + 1:
         raise ValueError(f"acts: expected more than 2 * (U + 1) = {2 * (acts.shape[1] + 1)} rows, got {N}")
     A = np.concatenate([acts, np.ones((N, 1), acts.dtype)], axis=1).astype(np.float64)
-    y = np.asarray(feature[:N], np.float64)
-    w, *_ = np.linalg.lstsq(A[:half], y[:half], rcond=None)
-    return float(np.corrcoef(A[half:] @ w, y[half:])[0, 1])
+    fit = A[:half]
+    gram = fit.T @ fit
+    gram += 1e-9 * np.trace(gram) / len(gram) * np.eye(len(gram))      # keeps a unit that never moves harmless
+    out = {}
+    for name, feature in features.items():
+        y = np.asarray(feature[:N], np.float64)
+        w = np.linalg.solve(gram, fit.T @ y[:half])
+        out[name] = float(np.corrcoef(A[half:] @ w, y[half:])[0, 1])
+    return out
 
 
 @dataclass(frozen=True)

@@ -58,12 +58,14 @@ def _cls(k: int) -> str:
 
 
 def stylesheet() -> str:
-    """The CSS of both palettes (class names lk-hl-n1 .. lk-hl-p4 on the characters)."""
+    """The CSS of both palettes (class names lk-hl-n1 .. lk-hl-p4 on the characters and the legend): every
+    coloured span sets its own text colour, so the caption's muted colour never sits on a coloured step."""
     rules = []
     for theme, scope in (("light", ""), ("dark", "html[data-theme=dark] ")):
-        rules.append(f"{scope}.lk-hl{{color:{_hex(PALETTES[theme]['text'])}}}")
-        for k in [*range(-LEVELS, 0), *range(1, LEVELS + 1)]:
-            rules.append(f"{scope}.lk-hl .{_cls(k)}{{background:{_hex(colour(k, theme))}}}")
+        text = _hex(PALETTES[theme]["text"])
+        rules.append(f"{scope}.lk-hl pre{{color:{text}}}")
+        for k in [*range(-LEVELS, 0), *range(1, LEVELS + 1)]:     # the legend in the caption too
+            rules.append(f"{scope}.lk-hl .{_cls(k)}{{background:{_hex(colour(k, theme))};color:{text}}}")
     return "<style>" + "".join(rules) + "</style>"
 
 

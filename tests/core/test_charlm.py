@@ -221,12 +221,14 @@ def test_correlations_are_pearson_and_best_units_find_a_planted_unit():
     r = interpret.correlations(acts, feat)
     for name, v in feat.items():
         np.testing.assert_allclose(r[name], [np.corrcoef(acts[:, u], v)[0, 1] for u in range(8)], atol=1e-12)
-    assert interpret.probe(acts, feat["in_string"]) > 0.99          # unit 5 alone carries it
+    assert interpret.probe(acts, feat)["in_string"] > 0.99          # unit 5 alone carries it
     spread = rng.normal(size=(500, 8))
     spread[:, :4] += feat["column"][:, None]                      # four noisy copies: the sum is cleaner
     r_spread = interpret.correlations(spread, feat)["column"]
-    assert interpret.probe(spread, feat["column"]) > max(np.abs(r_spread)) + 0.05
-    assert abs(interpret.probe(rng.normal(size=(500, 8)), feat["column"])) < 0.2
+    assert interpret.probe(spread, feat)["column"] > max(np.abs(r_spread)) + 0.05
+    assert abs(interpret.probe(rng.normal(size=(500, 8)), feat)["column"]) < 0.2
+    w_true = rng.normal(size=8)                                     # an exact linear feature: r = 1 on new rows
+    assert interpret.probe(acts, {"lin": acts @ w_true + 3})["lin"] == pytest.approx(1, abs=1e-9)
     best = interpret.best_units(r, hidden=4)
     assert best[0] == interpret.Finding("in_string", 1, 1, pytest.approx(r["in_string"][5]))
     assert best[0].r < -0.9
@@ -245,8 +247,8 @@ def test_highlight_is_readable_in_every_colour_of_both_themes():
     assert '<span class="lk-hl-n4">a</span><span class="lk-hl-p4">b</span>' in shifted and "+12.00" not in shifted
     assert "+9.00" in shifted and "+11.00" in shifted
     css = render.stylesheet()
-    assert "html[data-theme=dark] .lk-hl .lk-hl-p4{background:#8a4410}" in css
-    assert ".lk-hl .lk-hl-n4{background:#7fb2e0}" in css
+    assert "html[data-theme=dark] .lk-hl .lk-hl-p4{background:#8a4410;color:#eeeeee}" in css
+    assert ".lk-hl .lk-hl-n4{background:#7fb2e0;color:#111111}" in css
     with pytest.raises(ValueError, match=r"values: expected one value per character, shape \(3,\)"):
         render.highlight("abc", [1.0], label="u", summary="s", ident="y")
 
