@@ -108,7 +108,7 @@ reber-results: install
 # the chapter through lstmkit.results and lstmkit.charlm.experiment.load_model): an LSTM, a GRU and an SRN with the
 # same number of weights, trained on the standard library of the Python that runs it, on one thread (the same
 # numbers on every run with the same Python and numpy). The settings are the defaults of lstmkit/charlm/experiment.py.
-text-results: install                 ## about 50 minutes on one core
+text-results: install                 ## about 45 minutes on a free core
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m lstmkit.charlm --out lstmkit/data
 
 bench-charlm: install                 ## char-LM training throughput, lstmkit against torch.nn.LSTM (one thread)

@@ -96,7 +96,8 @@ def run_model(spec: ModelSpec, config: TrainConfig, train_codes, valid_codes, pa
     train = bits_per_char(saved, train_codes[:len(valid_codes)], **EVAL)
     return {"spec": dataclasses.asdict(spec), "n_params": spec.n_params, "weights": path.name, "store": store,
             "valid_bpc": valid, "train_bpc": train, "eval_seconds": time.perf_counter() - t0,
-            "seconds": log.seconds, "chars": log.chars, "passes": log.passes, "history": log.history}
+            "seconds": log.seconds, "cpu_seconds": log.cpu_seconds, "chars": log.chars, "passes": log.passes,
+            "history": log.history}
 
 
 def find_cells(model: SequenceModel, c: corpus.Corpus, n_chars: int, top: int = 3) -> dict:

@@ -62,12 +62,14 @@ class TrainConfig:
 
 @dataclass
 class TrainLog:
-    """What :func:`train_lm` did: updates, characters read, wall seconds, passes over the text started,
-    and history: (update, characters read, mean training bits per character since the previous entry)."""
+    """What :func:`train_lm` did: updates, characters read, wall seconds, CPU seconds of this process, passes
+    over the text started, and history: (update, characters read, mean training bits per character since the
+    previous entry)."""
 
     steps: int = 0
     chars: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     passes: int = 1
     history: list = field(default_factory=list)
 
@@ -99,7 +101,7 @@ def train_lm(model: SequenceModel, codes: np.ndarray, config: TrainConfig, *, pr
     opt = Adam(model.modules, lr=config.lr)
     log, state, t0, losses = TrainLog(), None, 0, []
     bar = Progress(config.steps, progress, desc, unit="updates")
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         for step in range(config.steps):
             if t0 + T >= len(S):
@@ -115,5 +117,5 @@ def train_lm(model: SequenceModel, codes: np.ndarray, config: TrainConfig, *, pr
                 bar.update(log.steps, bpc=f"{log.history[-1][2]:.3f}")
     finally:
         bar.close()
-    log.seconds = time.perf_counter() - start
+    log.seconds, log.cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     return log

@@ -283,6 +283,7 @@ def test_the_command_records_what_its_weight_files_give(tmp_path):
     record = json.loads((tmp_path / "charlm.json").read_text())
     assert record["python"] == corpus.platform.python_version() and record["train"]["steps"] == 3
     assert record["corpus"]["files"]["valid"] and record["corpus"]["chars"]["valid"] >= 5000
+    assert all(0 < m["cpu_seconds"] and 0 < m["seconds"] for m in record["models"].values())
     codes = ASCII.encode(corpus.load(max_chars={"train": 0, "valid": 5000}).texts["valid"])
     for kind in KINDS:
         entry = record["models"][kind]
