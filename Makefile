@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate bench-similarity
+.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate bench-similarity text-results bench-charlm
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -c 'import sys; sys.exit(None if sys.version_info >= (3, 11, 5) else \
@@ -109,6 +109,16 @@ reber-results: install
 	for p in 0.5 0.7 0.8 0.9; do for m in lstm srn; do \
 	  $(REBER) --model $$m --grammar embedded --seeds 5 --p-loop $$p --max-sequences 30000 \
 	    --json lstmkit/data/reber_lag_runs.json --append || exit 1; done; done
+
+# The text chapter's language models (lstmkit/data/charlm.json and charlm_{lstm,gru,srn}.npz: package data, read by
+# the chapter through lstmkit.results and lstmkit.charlm.experiment.load_model): an LSTM, a GRU and an SRN with the
+# same number of weights, trained on the standard library of the Python that runs it, on one thread (the same
+# numbers on every run with the same Python and numpy). The settings are the defaults of lstmkit/charlm/experiment.py.
+text-results: install                 ## about 45 minutes on a free core
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m lstmkit.charlm --out lstmkit/data
+
+bench-charlm: install                 ## char-LM training throughput, lstmkit against torch.nn.LSTM (one thread)
+	$(PY) benchmarks/bench_charlm.py
 
 # The training data of the reber assignment (X, Y, mask of lstmkit.reber.TRAINING_SET_N embedded Reber strings
 # drawn from TRAINING_SET_SEED): the student's graded code cannot use lstmkit.reber. Then run `make release`.

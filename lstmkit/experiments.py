@@ -34,8 +34,8 @@ def n_params(kind: str, hidden: int, n_in: int = N_SYMBOLS, n_out: int = N_SYMBO
 
 def matched_hidden(kind: str, target: int) -> int:
     """The hidden size of ``kind`` whose parameter count is closest to ``target``."""
-    sizes = range(1, 1025)
-    return min(sizes, key=lambda h: (abs(n_params(kind, h) - target), h))
+    kinds.get(kind, MODEL_KINDS)
+    return kinds.matched_hidden(kind, target, N_SYMBOLS, N_SYMBOLS, sizes=range(1, 1025))
 
 
 @dataclass(frozen=True)

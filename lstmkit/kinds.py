@@ -71,8 +71,21 @@ def get(kind: str, choices=None) -> Kind:
     return KINDS[kind]
 
 
-def count_params(kind: str, input_size: int, hidden_size: int, output_size: int) -> int:
-    """Trainable numbers of a ``kind`` layer of ``hidden_size`` units on ``input_size`` inputs plus its Dense
-    readout to ``output_size`` outputs (two bias vectors per layer, as in PyTorch)."""
+def count_params(kind: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1) -> int:
+    """Trainable numbers of ``num_layers`` stacked ``kind`` layers of ``hidden_size`` units (the first on
+    ``input_size`` inputs, each other on the outputs of the one below) plus a Dense readout to ``output_size``
+    outputs (two bias vectors per layer, as in PyTorch).
+
+    >>> count_params("lstm", 98, 128, 98, num_layers=2)       # the text chapter's LSTM
+    261474
+    """
     G, H = get(kind).n_gates, hidden_size
-    return G * H * (input_size + H + 2) + output_size * H + output_size
+    return (G * H * (input_size + H + 2) + (num_layers - 1) * G * H * (2 * H + 2)
+            + output_size * H + output_size)
+
+
+def matched_hidden(kind: str, target: int, input_size: int, output_size: int, num_layers: int = 1,
+                   sizes=range(1, 2049)) -> int:
+    """The hidden size of ``kind`` (among ``sizes``) whose :func:`count_params` is closest to ``target``: how
+    models of different kinds are compared at equal weight counts."""
+    return min(sizes, key=lambda h: (abs(count_params(kind, input_size, h, output_size, num_layers) - target), h))

@@ -26,6 +26,8 @@ import numpy as np
 import lstmkit
 
 from . import kinds
+from .stack import Stack
+from .validation import check_positive_int
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,16 +47,23 @@ class SequenceModel:
 
     @classmethod
     def build(cls, kind, input_size, hidden_size, output_size, *, seed=None, dtype=np.float64,
-              **options):
+              num_layers=1, dropout=0.0, **options):
         """A model of ``kind`` (a name of :data:`lstmkit.kinds.KINDS`: 'srn'/'rnn', 'lstm', 'gru', ...);
-        ``options`` go to the layer after the kind's own (e.g. forget_bias=1.0 for the LSTM)."""
+        ``options`` go to the layer after the kind's own (e.g. forget_bias=1.0 for the LSTM).
+        num_layers > 1 stacks that many layers (:class:`lstmkit.stack.Stack`, with ``dropout`` between them)."""
         k = kinds.get(kind)
+        check_positive_int("num_layers", num_layers)
         ss = np.random.SeedSequence(seed)
         s_rnn, s_out = (int(s.generate_state(1)[0]) for s in ss.spawn(2))
-        layer = kinds.LAYERS[k.layer](input_size, hidden_size, seed=s_rnn, dtype=dtype,
-                                      **{**k.options, **options})
+        make = lambda d, s: kinds.LAYERS[k.layer](d, hidden_size, seed=s, dtype=dtype, **{**k.options, **options})
+        if num_layers == 1:
+            rnn = make(input_size, s_rnn)
+        else:
+            seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(s_rnn).spawn(num_layers + 1)]
+            rnn = Stack([make(input_size if j == 0 else hidden_size, seeds[j]) for j in range(num_layers)],
+                        dropout=dropout, seed=seeds[-1])
         readout = lstmkit.Dense(hidden_size, output_size, seed=s_out, dtype=dtype)
-        return cls(layer, readout, kind)
+        return cls(rnn, readout, kind)
 
     @property
     def modules(self):
@@ -67,8 +76,15 @@ class SequenceModel:
 
     def forward(self, X, mask=None):
         """X (T, B, D), mask (T, B) or None -> logits (T, B, K)."""
-        H, _ = self.rnn.forward(X, mask=mask)
-        return self.readout.forward(H)
+        return self.forward_with_state(X, mask=mask)[0]
+
+    def forward_with_state(self, X, state=None, mask=None):
+        """X (T, B, D), the recurrent state to start from (None: zeros) -> logits (T, B, K), the final state.
+
+        Feeding the final state of one chunk of a long sequence into the next continues the sequence exactly:
+        truncated BPTT with the state carried across chunks (:mod:`lstmkit.charlm`)."""
+        H, state = self.rnn.forward(X, state, mask)
+        return self.readout.forward(H), state
 
     def backward(self, dlogits, truncate=None):
         """dlogits (T, B, K) -> fills .grads of both modules. truncate: see the layers' backward."""
@@ -96,10 +112,10 @@ def in_notebook() -> bool:
 
 class Progress:
     """A progress bar (tqdm.auto) in notebooks, a plain overwritten line on a terminal, or
-    nothing. mode: True/'auto' picks by context; False shows nothing."""
+    nothing. mode: True/'auto' picks by context; False shows nothing. unit: what is counted."""
 
-    def __init__(self, total, mode="auto", desc="training", stream=None):
-        self.total, self.desc = int(total), desc
+    def __init__(self, total, mode="auto", desc="training", stream=None, unit="sequences"):
+        self.total, self.desc, self.unit = int(total), desc, unit
         self.stream = stream if stream is not None else sys.stderr
         self.bar, self.line, self.done = None, False, 0
         self._last = 0.0
@@ -107,7 +123,7 @@ class Progress:
             return
         if in_notebook():
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=self.total, desc=desc, unit="seq", leave=False)
+            self.bar = tqdm(total=self.total, desc=desc, unit=unit, leave=False)
         elif mode is True or getattr(self.stream, "isatty", lambda: False)():
             self.line = True
 
@@ -122,7 +138,7 @@ class Progress:
             if now - self._last > 0.25:
                 self._last = now
                 extra = " ".join(f"{k} {v}" for k, v in info.items())
-                self.stream.write(f"\r{self.desc}: {done:,}/{self.total:,} sequences {extra}   ")
+                self.stream.write(f"\r{self.desc}: {done:,}/{self.total:,} {self.unit} {extra}   ")
                 self.stream.flush()
 
     def close(self):

@@ -24,7 +24,7 @@ from .exercises import MESSAGE, hidden_for
 
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the real lstmkit/
 KEEP = ("__init__", "_fused_lstm", "activations", "cells", "dense", "experiments", "gradcheck", "init", "kinds",
-        "layers", "losses", "optim", "reber", "train", "validation")
+        "layers", "losses", "optim", "reber", "stack", "train", "validation")
 """kinds and experiments are always stand-ins (exercises.TRAINING): kept so that they can be declared hidden."""
 KERNEL_FILES = ("student_kernel.py", "wire.py")
 
