@@ -187,3 +187,34 @@ def plot_sequences_vs_lag(points, ax=None, *, xlabel="mean dependency length (st
     ax.grid(alpha=0.3, which="both")
     ax.legend(frameon=False)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Long time lags
+# ---------------------------------------------------------------------------------------------
+GRADIENT_LABELS = {"c": "through the cell state c", "h": "through the hidden state h", "x": "reaching the input x"}
+
+
+def plot_gradient_through_time(curves, ax=None, *, keys=("c", "h"), title=None):
+    """Gradient norms (log scale) against steps back from the answer: a decay by a constant factor per step is a
+    straight line (see :func:`lstmkit.gradflow.state_gradients`).
+
+    curves: dict model -> {'steps_back': [...], 'c': [...], 'h': [...], 'x': [...]} (the LSTM alone has 'c').
+    keys: which of them to draw; the first key a model has is drawn solid, the others dashed.
+    """
+    ax = _axes(ax, (6, 3.6))
+    for model, c in curves.items():
+        style = _style(model)
+        drawn = [k for k in keys if k in c]
+        for j, key in enumerate(drawn):
+            s = dict(style, marker=None, ls="-" if j == 0 else "--",
+                     label=f"{style.get('label', model)}, {GRADIENT_LABELS[key]}")
+            ax.plot(c["steps_back"], np.maximum(c[key], 1e-300), lw=1.8, **s)
+    ax.set_yscale("log")
+    ax.set_xlabel("steps before the answer")
+    ax.set_ylabel("gradient norm / its value at the answer")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
