@@ -29,17 +29,27 @@ DTYPE = np.float32
 """The networks compute in float32: twice as fast as float64 here, and far more precise than the 0.04 asked."""
 STREAK = 256
 """Training sequences in a row that must all be right before the test set is looked at."""
+GRID = (
+    # task, T, model, seeds, budget (training sequences per seed)
+    ("adding", 50, "lstm", 10, 200_000),
+)
+"""The runs behind the chapter (``python -m lstmkit.tasks --grid``, ``make longlag-results``)."""
 EVAL_STEPS = 131_072
 """Sequence steps per forward pass when a test set is evaluated (bounds the memory of long sequences)."""
 
 
+LR = {"lstm": 3e-3, "gru": 3e-3, "srn": 1e-3}
+"""Adam's learning rate for each kind: the better of 3e-3 and 1e-3 on the adding problem at T = 20 and 50 (the SRN
+learns nothing with 3e-3, even at T = 20)."""
+
+
 def default_settings(task: str, model: str) -> Settings:
-    """Adam, global-norm clipping at 1, batches of 64; the LSTM has 32 cells and a forget-gate bias of 1, the
-    GRU and the SRN as many hidden units as give them the LSTM's number of weights on ``task``."""
+    """Adam (:data:`LR`), global-norm clipping at 1, batches of 64; the LSTM has 32 cells and a forget-gate bias of
+    1, the GRU and the SRN as many hidden units as give them the LSTM's number of weights on ``task``."""
     kinds.get(model, MODEL_KINDS)
     D, K = tasks.n_inputs(task), tasks.get(task).n_outputs
     hidden = matched_hidden(model, kinds.count_params("lstm", D, LSTM_HIDDEN, K), D, K)
-    return Settings(hidden=hidden, lr=3e-3, batch_size=64, clip=1.0, forget_bias=1.0)
+    return Settings(hidden=hidden, lr=LR[model], batch_size=64, clip=1.0, forget_bias=1.0)
 
 
 def build_model(task: str, model: str, hidden: int, *, seed=None, forget_bias: float = 1.0) -> SequenceModel:
@@ -214,6 +224,9 @@ def main(argv=None) -> int:
     p.add_argument("--append", action="store_true",
                    help="add the runs to those already in --json instead of replacing them")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--grid", action="store_true",
+                   help="instead of --task, --T, --model and --seeds: run every row of longlag.GRID, each with its "
+                        "own budget, appending each row's runs to --json as it finishes")
     p.add_argument("--gradients", default=None, metavar="PATH",
                    help="instead of the seeds: train --first-seed of every model and write the gradient norms "
                         "through time, at initialization and trained, to PATH")
@@ -235,17 +248,21 @@ def main(argv=None) -> int:
                                                                if k in c["trained"]))
         return 0
     here = args.jobs == 1 and args.scheduler is None
-    calls = [dict(task=args.task, T=args.T, model=args.model, seed=seed, hidden=args.hidden, lr=args.lr,
-                  batch_size=args.batch_size, max_sequences=args.max_sequences, progress=here and not args.quiet)
-             for seed in range(args.first_seed, args.first_seed + args.seeds)]
-
-    def report(r):
-        print(f"{r['model']} {r['task']} T={r['T']} seed {r['seed']}: {'solved' if r['solved'] else 'not solved'} "
-              f"after {r['sequences']:,} sequences in {r['seconds']:.1f} s ({r['test_wrong']} of "
-              f"{r['test_seen']:,} test sequences wrong)", flush=True)
-
-    records = run_all(run_seed, calls, jobs=args.jobs, scheduler=args.scheduler, report=report)
-    if args.json:
-        save_runs(args.json, records, append=args.append)
+    rows = GRID if args.grid else [(args.task, args.T, args.model, args.seeds, args.max_sequences)]
+    records = []
+    for k, (task, T, model, seeds, budget) in enumerate(rows):
+        calls = [dict(task=task, T=T, model=model, seed=seed, hidden=args.hidden, lr=args.lr,
+                      batch_size=args.batch_size, max_sequences=budget, progress=here and not args.quiet)
+                 for seed in range(args.first_seed, args.first_seed + seeds)]
+        done = run_all(run_seed, calls, jobs=args.jobs, scheduler=args.scheduler, report=_report)
+        if args.json:
+            save_runs(args.json, done, append=args.append or k > 0)
+        records += done
     print(format_table(summarize(records)))
     return 0
+
+
+def _report(r):
+    print(f"{r['model']} {r['task']} T={r['T']} seed {r['seed']}: {'solved' if r['solved'] else 'not solved'} "
+          f"after {r['sequences']:,} sequences in {r['seconds']:.1f} s ({r['test_wrong']} of "
+          f"{r['test_seen']:,} test sequences wrong)", flush=True)
