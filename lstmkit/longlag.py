@@ -25,13 +25,15 @@ from .train import Batch, SequenceModel, TrainOptions, train_stream
 MODEL_KINDS = ("lstm", "gru", "srn")
 """The kinds compared (see :data:`lstmkit.kinds.KINDS`)."""
 LSTM_HIDDEN = 32
+LSTM_FORGET_BIAS = 1.0
+"""The LSTM's initial forget-gate bias unless a run says otherwise (Jozefowicz et al. 2015)."""
 DTYPE = np.float32
 """The networks compute in float32: twice as fast as float64 here, and far more precise than the 0.04 asked."""
 STREAK = 256
 """Training sequences in a row that must all be right before the test set is looked at."""
 GRID = (
-    # task, T, model, seeds, budget (training sequences per seed)
-    ("adding", 50, "lstm", 10, 200_000),
+    # task, T, model, seeds, budget (training sequences per seed), options of run_seed
+    ("adding", 50, "lstm", 10, 200_000, {}),
 )
 """The runs behind the chapter (``python -m lstmkit.tasks --grid``, ``make longlag-results``)."""
 EVAL_STEPS = 131_072
@@ -49,7 +51,7 @@ def default_settings(task: str, model: str) -> Settings:
     kinds.get(model, MODEL_KINDS)
     D, K = tasks.n_inputs(task), tasks.get(task).n_outputs
     hidden = matched_hidden(model, kinds.count_params("lstm", D, LSTM_HIDDEN, K), D, K)
-    return Settings(hidden=hidden, lr=LR[model], batch_size=64, clip=1.0, forget_bias=1.0)
+    return Settings(hidden=hidden, lr=LR[model], batch_size=64, clip=1.0, forget_bias=LSTM_FORGET_BIAS)
 
 
 def build_model(task: str, model: str, hidden: int, *, seed=None, forget_bias: float = 1.0) -> SequenceModel:
@@ -106,7 +108,8 @@ class TestSet:
 
 def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int = 0, *,
              hidden: int | None = None, lr: float | None = None, batch_size: int | None = None,
-             max_sequences: int = 200_000, progress=False, return_model: bool = False):
+             forget_bias: float | None = None, max_sequences: int = 200_000, progress=False,
+             return_model: bool = False):
     """One run of ``model`` on ``task`` at minimal length ``T`` from ``seed`` (initial weights, training stream
     and test set all come from it), with at most ``max_sequences`` training sequences.
 
@@ -118,7 +121,7 @@ def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int 
     base = default_settings(task, model)
     s = Settings(hidden=base.hidden if hidden is None else int(hidden), lr=base.lr if lr is None else float(lr),
                  batch_size=base.batch_size if batch_size is None else int(batch_size), clip=base.clip,
-                 forget_bias=base.forget_bias)
+                 forget_bias=base.forget_bias if forget_bias is None else float(forget_bias))
     start = time.perf_counter()
     s_model, s_train, s_test = np.random.SeedSequence(seed).spawn(3)
     net = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=s.forget_bias)
@@ -150,12 +153,12 @@ def summarize(records) -> list[dict]:
     none solved), median seconds over all runs, the budget and the weights."""
     groups = {}
     for r in records:
-        groups.setdefault((r["task"], r["T"], r["model"]), []).append(r)
+        groups.setdefault((r["task"], r["T"], r["model"], _forget_bias(r)), []).append(r)
     rows = []
-    for (task, T, model), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+    for (task, T, model, fb), rs in sorted(groups.items(), key=lambda kv: (kv[0][:3], kv[0][3] or 0)):
         ok = [r for r in rs if r["solved"]]
         rows.append({
-            "task": task, "T": T, "model": model, "runs": len(rs), "solved": len(ok),
+            "task": task, "T": T, "model": model, "forget_bias": fb, "runs": len(rs), "solved": len(ok),
             "median_sequences": statistics.median(r["sequences"] for r in ok) if ok else None,
             "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
             "median_seconds_all": statistics.median(r["seconds"] for r in rs),
@@ -165,12 +168,27 @@ def summarize(records) -> list[dict]:
     return rows
 
 
+def _forget_bias(record):
+    """The LSTM's initial forget-gate bias of a record (None for the other kinds)."""
+    return record["settings"]["forget_bias"] if record["model"] == "lstm" else None
+
+
+def label(model: str, forget_bias: float | None = None) -> str:
+    """How tables and plots name a network: 'LSTM', 'GRU', 'SRN'; an LSTM whose forget bias is not the default
+    one carries it ('LSTM, forget bias 3')."""
+    name = model.upper()
+    if model == "lstm" and forget_bias is not None and forget_bias != LSTM_FORGET_BIAS:
+        name += f", forget bias {forget_bias:g}"
+    return name
+
+
 def format_table(rows) -> str:
     """The summary rows as a plain-text table."""
     head = ("task", "T", "model", "weights", "solved", "median seq", "median s", "budget", "test error")
     lines = [head]
     for r in rows:
-        lines.append((r["task"], str(r["T"]), r["model"], str(r["n_params"]), f"{r['solved']}/{r['runs']}",
+        lines.append((r["task"], str(r["T"]), label(r["model"], r["forget_bias"]), str(r["n_params"]),
+                      f"{r['solved']}/{r['runs']}",
                       "-" if r["median_sequences"] is None else f"{r['median_sequences']:,.0f}",
                       "-" if r["median_seconds"] is None else f"{r['median_seconds']:.1f}",
                       f"{r['budget']:,}", f"{r['median_test_error']:.3f}"))
@@ -180,7 +198,7 @@ def format_table(rows) -> str:
 
 def run_key(r):
     """What makes two records the same run (a run done again replaces the old one in --append)."""
-    return r["task"], r["T"], r["model"], r["seed"], r["max_sequences"]
+    return r["task"], r["T"], r["model"], r["seed"], r["max_sequences"], _forget_bias(r)
 
 
 def save_runs(path, records, *, append=False):
@@ -220,6 +238,8 @@ def main(argv=None) -> int:
     p.add_argument("--hidden", type=int, default=None)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--forget-bias", type=float, default=None,
+                   help=f"the LSTM's initial forget-gate bias (default {LSTM_FORGET_BIAS:g})")
     p.add_argument("--json", default=None, help="write {'runs': [...]} to this file")
     p.add_argument("--append", action="store_true",
                    help="add the runs to those already in --json instead of replacing them")
@@ -248,11 +268,12 @@ def main(argv=None) -> int:
                                                                if k in c["trained"]))
         return 0
     here = args.jobs == 1 and args.scheduler is None
-    rows = GRID if args.grid else [(args.task, args.T, args.model, args.seeds, args.max_sequences)]
+    given = dict(hidden=args.hidden, lr=args.lr, batch_size=args.batch_size, forget_bias=args.forget_bias)
+    rows = GRID if args.grid else [(args.task, args.T, args.model, args.seeds, args.max_sequences, {})]
     records = []
-    for k, (task, T, model, seeds, budget) in enumerate(rows):
-        calls = [dict(task=task, T=T, model=model, seed=seed, hidden=args.hidden, lr=args.lr,
-                      batch_size=args.batch_size, max_sequences=budget, progress=here and not args.quiet)
+    for k, (task, T, model, seeds, budget, options) in enumerate(rows):
+        calls = [dict(given, task=task, T=T, model=model, seed=seed, max_sequences=budget,
+                      progress=here and not args.quiet, **options)
                  for seed in range(args.first_seed, args.first_seed + seeds)]
         done = run_all(run_seed, calls, jobs=args.jobs, scheduler=args.scheduler, report=_report)
         if args.json:

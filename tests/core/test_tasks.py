@@ -276,11 +276,13 @@ def test_same_seed_same_numbers_here_on_two_processes_and_on_dask(tmp_path):
 
 def test_append_replaces_a_run_done_again(tmp_path):
     path = tmp_path / "runs.json"
-    rec = {"task": "adding", "T": 50, "model": "lstm", "seed": 0, "max_sequences": 10, "solved": False}
+    rec = {"task": "adding", "T": 50, "model": "lstm", "seed": 0, "max_sequences": 10, "solved": False,
+           "settings": {"forget_bias": 1.0}}
     longlag.save_runs(path, [rec, dict(rec, seed=1)])
-    longlag.save_runs(path, [dict(rec, solved=True)], append=True)
+    longlag.save_runs(path, [dict(rec, solved=True), dict(rec, settings={"forget_bias": 3.0})], append=True)
     saved = json.loads(path.read_text())["runs"]
-    assert sorted((r["seed"], r["solved"]) for r in saved) == [(0, True), (1, False)]
+    assert sorted((r["seed"], r["solved"], r["settings"]["forget_bias"]) for r in saved) == [
+        (0, False, 3.0), (0, True, 1.0), (1, False, 1.0)]       # another forget bias is another run
 
 
 def test_bad_arguments_are_named():
