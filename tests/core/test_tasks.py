@@ -307,3 +307,17 @@ def test_lstm_solves_adding_at_T50_and_the_srn_does_not():
     assert srn["n_params"] == pytest.approx(lstm["n_params"], rel=0.03)
     # the SRN is no better than always answering the mean, 0.5: about 15 % of the sums fall within 0.04 of it
     assert srn["test_wrong"] > 0.8 * tasks.N_TEST
+
+
+def test_gradient_curves_record_every_network_before_and_after_training(tmp_path):
+    path = tmp_path / "g.json"
+    r = cli("--task", "adding", "--T", "20", "--max-sequences", "640", "--gradients", str(path))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(path.read_text())
+    assert data["T"] == 20 and set(data["models"]) == set(longlag.MODEL_KINDS)
+    for model, c in data["models"].items():
+        assert c["record"]["model"] == model and c["record"]["sequences"] == 640
+        for when in ("initial", "trained"):
+            assert c[when]["steps_back"][0] == 0 and len(c[when]["steps_back"]) >= 20
+            assert c[when]["h"][0] == 1.0 and ("c" in c[when]) == (model == "lstm")
+        assert c["initial"]["h"] != c["trained"]["h"]
