@@ -37,7 +37,7 @@ TARGET_SOLVED, TARGET_SECONDS, PAPER_SEQUENCES = 10, 20.0, 74_000
 
 
 def update_times(T, repeat=20):
-    """Median seconds of one training update at T, batch 32, float32: lstmkit, the naive LSTM, torch."""
+    """Median seconds of one training update at T, the chapter's batch size, float32: lstmkit, the naive LSTM, torch."""
     s = longlag.default_settings("adding", "lstm")
     batch = longlag.training_batch("adding", T, np.random.default_rng(0), s.batch_size)
     model = longlag.build_model("adding", "lstm", s.hidden, seed=0)

@@ -28,7 +28,7 @@ LSTM_HIDDEN = 32
 LSTM_FORGET_BIAS = 1.0
 """The LSTM's initial forget-gate bias unless a run says otherwise (Jozefowicz et al. 2015)."""
 DTYPE = np.float32
-"""The networks compute in float32: twice as fast as float64 here, and far more precise than the 0.04 asked."""
+"""The networks compute in float32: faster than float64, and far more precise than the 0.04 the criteria ask."""
 STREAK = 256
 """Training sequences in a row that must all be right before the test set is looked at."""
 GRID = (
@@ -76,7 +76,7 @@ def batch_correct(task: str):
     return check
 
 
-class TestSet:
+class HeldOut:
     """The test set of a run: ``tasks.N_TEST`` sequences drawn from ``seed`` in chunks of at most
     :data:`EVAL_STEPS` steps, drawn again at every evaluation instead of being kept (at T = 1,000 the copy
     task's one-hot inputs would take a gigabyte)."""
@@ -125,7 +125,7 @@ def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int 
     start = time.perf_counter()
     s_model, s_train, s_test = np.random.SeedSequence(seed).spawn(3)
     net = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=s.forget_bias)
-    test = TestSet(task, T, s_test)
+    test = HeldOut(task, T, s_test)
     last = {}
 
     def criterion(m):
