@@ -113,7 +113,8 @@ def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int 
     """One run of ``model`` on ``task`` at minimal length ``T`` from ``seed`` (initial weights, training stream
     and test set all come from it), with at most ``max_sequences`` training sequences.
 
-    Returns a record: task, T, model, seed, solved, sequences, seconds (wall time of the whole run), updates,
+    Returns a record: task, T, model, seed, solved, sequences, seconds (wall time of the whole run), cpu_seconds
+    (the processor time it took: on a busy machine the fair measure of its cost), updates,
     n_params, max_sequences, settings, test_wrong (test sequences wrong when training stopped), test_seen,
     test_error (mean largest absolute error of a final output), final_loss; with return_model, (record, model).
     """
@@ -122,7 +123,7 @@ def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int 
     s = Settings(hidden=base.hidden if hidden is None else int(hidden), lr=base.lr if lr is None else float(lr),
                  batch_size=base.batch_size if batch_size is None else int(batch_size), clip=base.clip,
                  forget_bias=base.forget_bias if forget_bias is None else float(forget_bias))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     s_model, s_train, s_test = np.random.SeedSequence(seed).spawn(3)
     net = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=s.forget_bias)
     test = HeldOut(task, T, s_test)
@@ -141,6 +142,7 @@ def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int 
         last = test.evaluate(net)
     record = {"task": task, "T": int(T), "model": model, "seed": int(seed), "solved": result.solved,
               "sequences": int(result.sequences), "seconds": round(time.perf_counter() - start, 4),
+              "cpu_seconds": round(time.process_time() - cpu, 4),
               "updates": result.updates, "n_params": net.n_params, "max_sequences": int(max_sequences),
               "settings": s.__dict__.copy(), "test_wrong": last["wrong"], "test_seen": last["seen"],
               "test_error": round(last["error"], 6),
