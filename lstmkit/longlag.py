@@ -208,18 +208,25 @@ def save_runs(path, records, *, append=False):
     _save_runs(path, records, run_key, append=append)
 
 
+NETWORKS = (("lstm", None), ("lstm", 3.0), ("gru", None), ("srn", None))
+"""The networks of the gradient figure: (kind, the LSTM's forget bias or None for the default)."""
+
+
 def gradient_curves(task: str = "adding", T: int = 100, seed: int = 0, *, max_sequences: int = 200_000,
-                    n: int = 64) -> dict:
-    """For each kind of :data:`MODEL_KINDS`: the gradient curves of :func:`lstmkit.gradflow.state_gradients` on n
-    test sequences, at initialization and after :func:`run_seed` (its record too). Lists, ready for JSON."""
+                    n: int = 64, networks=NETWORKS) -> dict:
+    """For each network of ``networks``: the gradient curves of :func:`lstmkit.gradflow.state_gradients` on n
+    test sequences, at initialization and after :func:`run_seed` (its record too), keyed by :func:`label`.
+    Lists, ready for JSON."""
     batch = tasks.generate(task, n, T, seed=np.random.SeedSequence(seed).spawn(4)[3])
     out = {"task": task, "T": int(T), "seed": int(seed), "models": {}}
-    for model in MODEL_KINDS:
+    for model, forget_bias in networks:
         s = default_settings(task, model)
+        fb = s.forget_bias if forget_bias is None else forget_bias
         s_model = np.random.SeedSequence(seed).spawn(3)[0]
-        start = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=s.forget_bias)
-        record, net = run_seed(task, T, model, seed, max_sequences=max_sequences, return_model=True)
-        out["models"][model] = {"record": record, **{
+        start = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=fb)
+        record, net = run_seed(task, T, model, seed, max_sequences=max_sequences, forget_bias=forget_bias,
+                               return_model=True)
+        out["models"][label(model, forget_bias)] = {"record": record, **{
             when: {k: v.tolist() for k, v in gradflow.state_gradients(m, batch).items()}
             for when, m in (("initial", start), ("trained", net))}}
     return out
@@ -264,10 +271,10 @@ def main(argv=None) -> int:
         curves = gradient_curves(args.task, args.T, args.first_seed, max_sequences=args.max_sequences)
         with open(args.gradients, "w") as f:
             json.dump(curves, f, indent=1)
-        for model, c in curves["models"].items():
-            print(f"{model}: {'solved' if c['record']['solved'] else 'not solved'}; gradient {args.T} steps back, "
-                  f"relative to the last step: " + ", ".join(f"{k} {c['trained'][k][-1]:.1e}" for k in ("c", "h", "x")
-                                                               if k in c["trained"]))
+        for name, c in curves["models"].items():
+            print(f"{name}: {'solved' if c['record']['solved'] else 'not solved'}; trained, the gradient at the "
+                  "first step relative to the answer: " + ", ".join(f"{k} {c['trained'][k][-1]:.1e}"
+                                                                     for k in ("c", "h", "x") if k in c["trained"]))
         return 0
     here = args.jobs == 1 and args.scheduler is None
     given = dict(hidden=args.hidden, lr=args.lr, batch_size=args.batch_size, forget_bias=args.forget_bias)
