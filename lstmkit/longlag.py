@@ -22,8 +22,8 @@ from . import gradflow, kinds, tasks
 from .runs import Settings, add_parallel_options, matched_hidden, run_all, save_runs as _save_runs
 from .train import Batch, SequenceModel, TrainOptions, train_stream
 
-MODEL_KINDS = ("lstm", "gru", "srn")
-"""The kinds compared (see :data:`lstmkit.kinds.KINDS`)."""
+MODEL_KINDS = ("lstm", "gru", "srn", "lstm97")
+"""The kinds compared (see :data:`lstmkit.kinds.KINDS`); lstm97 is the 1997 cell, without a forget gate."""
 LSTM_HIDDEN = 32
 LSTM_FORGET_BIAS = 1.0
 """The LSTM's initial forget-gate bias unless a run says otherwise (Jozefowicz et al. 2015)."""
@@ -40,7 +40,7 @@ EVAL_STEPS = 131_072
 """Sequence steps per forward pass when a test set is evaluated (bounds the memory of long sequences)."""
 
 
-LR = {"lstm": 3e-3, "gru": 3e-3, "srn": 1e-3}
+LR = {"lstm": 3e-3, "gru": 3e-3, "srn": 1e-3, "lstm97": 3e-3}
 """Adam's learning rate for each kind: the better of 3e-3 and 1e-3 on the adding problem at T = 20 and 50 (the SRN
 learns nothing with 3e-3, even at T = 20)."""
 
@@ -178,7 +178,7 @@ def _forget_bias(record):
 def label(model: str, forget_bias: float | None = None) -> str:
     """How tables and plots name a network: 'LSTM', 'GRU', 'SRN'; an LSTM whose forget bias is not the default
     one carries it ('LSTM, forget bias 3')."""
-    name = model.upper()
+    name = "LSTM, 1997 cell" if model == "lstm97" else model.upper()
     if model == "lstm" and forget_bias is not None and forget_bias != LSTM_FORGET_BIAS:
         name += f", forget bias {forget_bias:g}"
     return name
