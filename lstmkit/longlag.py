@@ -325,6 +325,7 @@ def main(argv=None) -> int:
 
 
 def _report(r):
-    print(f"{r['model']} {r['task']} T={r['T']} seed {r['seed']}: {'solved' if r['solved'] else 'not solved'} "
+    print(f"{label(r['model'], _forget_bias(r))} {r['task']} T={r['T']} seed {r['seed']}: "
+          f"{'solved' if r['solved'] else 'not solved'} "
           f"after {r['sequences']:,} sequences in {r['seconds']:.1f} s ({r['test_wrong']} of "
           f"{r['test_seen']:,} test sequences wrong)", flush=True)
