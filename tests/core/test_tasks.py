@@ -302,7 +302,7 @@ def test_lstm_solves_adding_at_T50_and_the_srn_does_not():
     budget = 100_000
     lstm = longlag.run_seed("adding", 50, "lstm", 0, max_sequences=budget)
     assert lstm["solved"] and lstm["sequences"] < budget
-    assert lstm["test_wrong"] <= 3
+    assert lstm["test_wrong"] <= tasks.allowed_wrong()
     srn = longlag.run_seed("adding", 50, "srn", 0, max_sequences=budget)
     assert not srn["solved"] and srn["sequences"] == budget
     assert srn["n_params"] == pytest.approx(lstm["n_params"], rel=0.03)
