@@ -122,8 +122,9 @@ def main():
     print(f"  solved              {len(solved)}/{args.seeds}   (target {TARGET_SOLVED}/10)")
     print(f"  median sequences    {seq:,.0f}   (the 1997 LSTM: a mean of {PAPER_SEQUENCES:,} at T = 100, Table 7; "
           f"ours / paper = {seq / PAPER_SEQUENCES:.1f})")
-    print(f"  median seconds      {sec:.1f} wall, {cpu:.1f} processor, over all seeds   (target <= {TARGET_SECONDS:.0f}); per seed "
-          f"min {min(r['seconds'] for r in runs):.1f}, max {max(r['seconds'] for r in runs):.1f} wall")
+    print(f"  median seconds      {sec:.1f} wall, {cpu:.1f} processor, over all seeds   "
+          f"(target <= {TARGET_SECONDS:.0f}); per seed min {min(r['seconds'] for r in runs):.1f}, "
+          f"max {max(r['seconds'] for r in runs):.1f} wall")
     print(f"  one update (batch {longlag.default_settings('adding', 'lstm').batch_size}, T = {args.T}..."
           f"{args.T + args.T // 10}, float32), median of this run:")
     for name, t in times.items():

@@ -187,8 +187,9 @@ class TrainOptions:
     criterion: callable(model) -> truthy, checked every ``check_every`` sequences (default: every batch)
         and after the last batch; training stops as soon as it holds.
     batch_check: optional cheap gate, callable(logits, Y, mask) -> bool on the minibatch just used (its
-        forward pass is free; mask is the batch's loss mask). When given, the criterion is only evaluated at a check point whose latest
-        minibatch passed the gate; the count stays honest because the criterion itself decides.
+        forward pass is free; mask is the batch's loss mask). When given, the criterion is only evaluated at a
+        check point whose latest minibatch passed the gate; the count stays honest because the criterion itself
+        decides.
     gate_streak: with batch_check, also require that the last ``gate_streak`` sequences were all in
         batches that passed it (small batches pass by luck); after every failed evaluation that
         requirement doubles, up to 8 times its start.
