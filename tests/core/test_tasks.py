@@ -326,3 +326,14 @@ def test_gradient_curves_record_every_network_before_and_after_training(tmp_path
         assert c["initial"]["h"] != c["trained"]["h"]
     # at initialization a forget bias of 3 keeps more of the gradient along the cell state than a bias of 1
     assert data["models"]["LSTM, forget bias 3"]["initial"]["c"][-1] > data["models"]["LSTM"]["initial"]["c"][-1]
+
+
+def test_grid_runs_every_row_with_its_own_budget_and_options(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(longlag, "GRID", (("adding", 20, "srn", 2, 128, {}),
+                                          ("copy", 5, "lstm", 1, 64, {"forget_bias": 3.0})))
+    path = tmp_path / "grid.json"
+    assert longlag.main(["--grid", "--quiet", "--json", str(path)]) == 0
+    saved = json.loads(path.read_text())["runs"]
+    assert [(r["task"], r["model"], r["seed"], r["max_sequences"], r["settings"]["forget_bias"]) for r in saved] == [
+        ("adding", "srn", 0, 128, 1.0), ("adding", "srn", 1, 128, 1.0), ("copy", "lstm", 0, 64, 3.0)]
+    assert "LSTM, forget bias 3" in capsys.readouterr().out
