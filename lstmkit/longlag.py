@@ -190,7 +190,7 @@ def summarize(records) -> list[dict]:
     none solved), median seconds over all runs, the budget and the weights."""
     groups = {}
     for r in records:
-        groups.setdefault((r["task"], r["T"], r["model"], _forget_bias(r)), []).append(r)
+        groups.setdefault((r["task"], r["T"], r["model"], forget_bias_of(r)), []).append(r)
     rows = []
     for (task, T, model, fb), rs in sorted(groups.items(), key=lambda kv: (kv[0][:3], kv[0][3] or 0)):
         ok = [r for r in rs if r["solved"]]
@@ -205,7 +205,7 @@ def summarize(records) -> list[dict]:
     return rows
 
 
-def _forget_bias(record):
+def forget_bias_of(record):
     """The LSTM's initial forget-gate bias of a record (None for the other kinds)."""
     return record["settings"]["forget_bias"] if record["model"] == "lstm" else None
 
@@ -235,7 +235,7 @@ def format_table(rows) -> str:
 
 def run_key(r):
     """What makes two records the same run (a run done again replaces the old one in --append)."""
-    return r["task"], r["T"], r["model"], r["seed"], r["max_sequences"], _forget_bias(r)
+    return r["task"], r["T"], r["model"], r["seed"], r["max_sequences"], forget_bias_of(r)
 
 
 def save_runs(path, records, *, append=False):
@@ -328,7 +328,7 @@ def main(argv=None) -> int:
 
 
 def _report(r):
-    print(f"{label(r['model'], _forget_bias(r))} {r['task']} T={r['T']} seed {r['seed']}: "
+    print(f"{label(r['model'], forget_bias_of(r))} {r['task']} T={r['T']} seed {r['seed']}: "
           f"{'solved' if r['solved'] else 'not solved'} "
           f"after {r['sequences']:,} sequences in {r['seconds']:.1f} s ({r['test_wrong']} of "
           f"{r['test_seen']:,} test sequences wrong)", flush=True)
