@@ -10,9 +10,12 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate longlag-results bench-longlag
+.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate bench-similarity longlag-results bench-longlag
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -c 'import sys; sys.exit(None if sys.version_info >= (3, 11, 5) else \
+	  "make install: the pinned packages need Python 3.11.5 or newer; $(PYTHON) is " + sys.version.split()[0] + \
+	  ". Run make with PYTHON=/path/to/python3.11 (or newer).")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -83,6 +86,9 @@ bench-autograde: $(VENV)/.installed
 
 bench-validate: $(VENV)/.installed     ## nbgrader validate of a correct notebook, per assignment (target 5 s)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) benchmarks/bench_validate.py
+
+bench-similarity: $(VENV)/.installed   ## similarity of 1,000 students of one assignment (target 45 s)
+	$(PY) benchmarks/bench_similarity.py
 
 # The Reber chapter's results (lstmkit/data/reber_runs.json, reber_elman_runs.json, reber_lag_runs.json: package
 # data, read by the chapter through lstmkit.results.load_runs, so its notebook runs outside the repository too):

@@ -18,6 +18,7 @@ from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateId
 
 # nbgrader's classes, fixed where this course's use of them hit a problem (lstmkit/grading/nbgrader_plugins.py)
 from lstmkit.grading.feedback import HideHiddenOutputs
+from lstmkit.grading.feedback_summary import MistakeSummary
 from lstmkit.grading.nbgrader_plugins import ClearHiddenTests, RestoreTestCells
 
 
@@ -64,11 +65,24 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKern
 # of test cells (a failing hidden test keeps only the check's summary in words and its pointer to the book;
 # no traceback, no printed output, no file path anywhere), then ClearHiddenTests removes the hidden lines
 # from the cells' source (nbgrader would otherwise print the hidden tests in the feedback, nbgrader #917).
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# MistakeSummary (lstmkit/grading/feedback_summary.py) puts the mistakes the grader recognised at the top, each
+# with a link to its book section: set c.MistakeSummary.book_url to where the book is published (or
+# LSTMKIT_BOOK_URL), otherwise sections are named without a link.
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenOutputs, ClearHiddenTests, MistakeSummary,
+                                    CSSHTMLHeaderPreprocessor]
 
 # `nbgrader export` (make export): nbgrader's columns and a `status` (graded, needs_manual, not_graded,
 # not_submitted), so that a notebook that was never graded does not look like a graded 0.
 c.ExportApp.plugin_class = "lstmkit.grading.export.GradesCsv"
+
+# Late penalties (lstmkit/grading/late.py), applied by `make export`, `nbgrader export` and
+# `python -m lstmkit.grading export --format canvas|moodle|csv` from each submission's timestamp.txt, against the
+# assignment's due date in the gradebook (`nbgrader db assignment add ps1 --duedate="2026-11-20 17:00:00
+# Europe/Berlin"`) plus the student's extension (`python -m lstmkit.grading extension ps1 alice --days 2`).
+# Off while penalty_per_day is 0; the raw score is kept beside the penalty.
+# c.LatePolicy.penalty_per_day = 0.1   # a tenth of the assignment's points for each started day late
+# c.LatePolicy.max_penalty = 0.5       # at most half of the points
+# c.LatePolicy.grace_minutes = 5       # up to 5 minutes late counts as on time
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -33,9 +33,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(HERE))
 
-from bench_autograde import solution_submission  # noqa: E402
 from bench_grading import synthetic  # noqa: E402
 from support.grading_course import ASSIGNMENT, make_course, nbgrader, write_submission  # noqa: E402
+from support.notebooks import release_notebook, solved, source_notebook  # noqa: E402
 
 from lstmkit.grading import batch  # noqa: E402
 from lstmkit.grading.cluster import ClusterOptions, autograde_on_cluster  # noqa: E402
@@ -57,7 +57,7 @@ def reber_course(folder, n):
     with open(folder / "nbgrader_config.py", "a") as fh:
         fh.write(f"\nc.CourseDirectory.root = {str(folder)!r}\n")
     nbgrader(str(folder), "generate_assignment", "reber", "--force")
-    nb = solution_submission(folder, "reber")
+    nb = solved(release_notebook("reber", folder), source_notebook("reber", folder))
     import nbformat
 
     for i in range(n):

@@ -30,6 +30,14 @@ def lstm_gate_names(forget_gate=True, coupled=False):
     return ("i", "f", "g", "o") if forget_gate and not coupled else ("i", "g", "o")
 
 
+GRU_GATE_NAMES = ("r", "z", "n")
+"""The GRU's blocks in weight-row order (PyTorch's): reset gate, update gate, candidate."""
+
+GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
+              "r": "reset gate", "z": "update gate", "n": "candidate"}
+"""What each block is called in words (the book's diagrams and explorers say it this way)."""
+
+
 def _blocks(a, names):
     """Split pre-activations a (B, G*H) into a dict of (B, H) blocks named after the gates."""
     return dict(zip(names, np.split(a, len(names), axis=-1)))

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import _fused_lstm, init
 from .activations import sigmoid
-from .cells import lstm_gate_names
+from .cells import GRU_GATE_NAMES, lstm_gate_names
 from .validation import check_array, check_dtype, check_mask, check_positive_int, check_sequences, \
     check_state, check_truncate
 
@@ -291,7 +291,7 @@ class GRU(Recurrent):
     Both: h_t = (1 - z) * n + z * h_{t-1}.
     """
 
-    gates = ("r", "z", "n")
+    gates = GRU_GATE_NAMES
 
     def __init__(self, input_size, hidden_size, *, seed=None, dtype=np.float64, reset_after=False):
         self.reset_after = bool(reset_after)

@@ -56,8 +56,7 @@ class Task:
 
     loss: 'mse' (a real output) or 'softmax' (a class). tolerance: a sequence is processed correctly when every
     final output is within this absolute error of its target (the paper's value for the task). experiment: the
-    paper's number; paper: its published result, row by row (minimal T, weights, mean sequences to success,
-    table).
+    paper's number (its published results: :func:`lstmkit.papers.long_lag_rows`).
     """
 
     name: str
@@ -66,21 +65,16 @@ class Task:
     loss: str
     tolerance: float
     n_outputs: int
-    paper: tuple = ()
 
 
 TASKS = {t.name: t for t in (
-    Task("adding", "4", "add the two marked values of a long sequence", "mse", 0.04, 1,
-         paper=((100, 93, 74_000, "Table 7"), (500, 93, 209_000, "Table 7"), (1000, 93, 853_000, "Table 7"))),
-    Task("order", "6a", "classify the temporal order of two widely separated symbols", "softmax", 0.3, 4,
-         paper=((100, 156, 31_390, "Table 9"),)),
-    Task("order3", "6b", "classify the temporal order of three widely separated symbols", "softmax", 0.3, 8,
-         paper=((100, 308, 571_100, "Table 9"),)),
+    Task("adding", "4", "add the two marked values of a long sequence", "mse", 0.04, 1),
+    Task("order", "6a", "classify the temporal order of two widely separated symbols", "softmax", 0.3, 4),
+    Task("order3", "6b", "classify the temporal order of three widely separated symbols", "softmax", 0.3, 8),
     Task("copy", "2c", "remember the second symbol across T distractors and name it after the trigger",
-         "softmax", 0.2, 2,
-         paper=((50, 364, 30_000, "Table 3"), (1000, 364, 203_000, "Table 3"))),
+         "softmax", 0.2, 2),
 )}
-"""The tasks by name. ``paper`` rows of ``copy`` are those with p = 50 distractor symbols (q = T)."""
+"""The tasks by name."""
 
 
 def get(task: str) -> Task:

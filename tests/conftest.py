@@ -15,7 +15,7 @@ import pytest
 
 from support import optional_deps
 from support.book import HTML, book_is_fresh, build_book_in_place, serve_folder
-from support.browser import PageLog, chromium_missing_reason, is_loopback, launch_chromium
+from support.browser import PageLog, block_outside_loopback, chromium_missing_reason, launch_chromium
 
 
 def pytest_configure(config):
@@ -68,15 +68,7 @@ def offline_page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     log = PageLog()
-
-    def route(r):
-        if is_loopback(r.request.url):
-            r.continue_()
-        else:
-            log.blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    block_outside_loopback(page, log.blocked)
     page.on("pageerror", lambda e: log.errors.append(f"pageerror: {e}\n{e.stack or ''}"))
     page.on("console", lambda m: (log.console.append(f"{m.type}: {m.text}"),
                                   log.errors.append(f"console.error: {m.text}") if m.type == "error" else None))

@@ -47,25 +47,6 @@ pre { white-space: pre-wrap; }
 """
 
 
-def toc_pages() -> list[str]:
-    """The documents of _toc.yml in reading order (root first)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf8"))
-    out = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                out.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                walk(node.get(key, []))
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return out
-
-
 def repository_blob(path: str) -> str:
     options = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]["html_theme_options"]
     return f"{options['repository_url'].rstrip('/')}/blob/{options.get('repository_branch', 'main')}/{path}"
@@ -97,7 +78,10 @@ def rewrite_links(article, doc: str, docs: set[str]) -> None:
 
 def assemble(html: Path) -> tuple[str, int]:
     """The print page's HTML and the number of widget views it shows."""
-    docs = toc_pages()
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.book import toc_pages                         # the reading order of _toc.yml, one home
+
+    docs = toc_pages(ROOT)
     known = set(docs)
     states, bodies, sheets = {}, [], []
     for doc in docs:

@@ -53,7 +53,7 @@ present() {
 }
 what_skips() {
   case $1 in
-    chromium)   echo "the browser tests (tests/widgets/test_widgets_browser.py, test_widgets_lab.py, tests/grading/test_nbgrader_lab.py)" ;;
+    chromium)   echo "the browser tests (tests/book/test_site_*.py, tests/widgets/test_widgets_browser.py, test_widgets_lab.py, tests/grading/test_nbgrader_lab.py, the report pages of tests/grading/test_report*.py)" ;;
     bubblewrap) echo "the sandboxed grading tests (tests/grading/test_grading*.py)" ;;
     postgresql) echo "the PostgreSQL gradebook test (tests/grading/test_grading_postgres.py)" ;;
     keyutils)   echo "no test" ;;

@@ -7,7 +7,17 @@
 - ``python -m lstmkit.grading manual ASSIGNMENT STUDENT CELL SCORE [--comment TEXT]``: a manual grade, as the
   formgrader records it;
 - ``python -m lstmkit.grading record ASSIGNMENT...``: put assignments into the gradebook from ``solutions/``
-  (both graders do it themselves when needed).
+  (both graders do it themselves when needed);
+- ``python -m lstmkit.grading similarity ASSIGNMENT [--json PATH] [--html PATH] [--threshold X]``: pairs of
+  students whose answer cells are alike, flagged for reading (:mod:`lstmkit.grading.similarity`);
+- ``python -m lstmkit.grading export ASSIGNMENT... --format canvas|moodle|csv [-o PATH]``: the gradebook in the
+  import format of Canvas's or Moodle's gradebook, or as CSV with statuses (:mod:`lstmkit.grading.lms`), late
+  penalties applied (:mod:`lstmkit.grading.late`);
+- ``python -m lstmkit.grading extension ASSIGNMENT STUDENT [--days N] [--hours N] [--minutes N]``: more time for
+  one student (nbgrader's per-submission extension; no time given removes it);
+- ``python -m lstmkit.grading report ASSIGNMENT -o report.html [--json report.json] [--book-url URL]``: the
+  class report (:mod:`lstmkit.grading.report`): scores per assignment and cell, the most frequent mistake
+  codes, statuses with reasons, grading time.
 """
 
 import argparse
@@ -58,11 +68,59 @@ def build_parser():
     manual.add_argument("--notebook", default=None, help="needed when the assignment has several notebooks")
     record = sub.add_parser("record", help="record assignments in the gradebook from solutions/ if missing")
     record.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    add_similarity_parser(sub)
+    add_export_parsers(sub)
+    add_report_parser(sub)
     worker = sub.add_parser("_worker", help=argparse.SUPPRESS)
     worker.add_argument("job")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
     serve.add_argument("--memory-mb", type=int, default=None)
     return parser
+
+
+def add_export_parsers(sub):
+    export = sub.add_parser("export", help="write the gradebook for Canvas, Moodle or as CSV, late penalties applied",
+                            description="Grades of the assignments, one row per student; see lstmkit/grading/lms.py "
+                                        "for the columns and what to map when importing.")
+    export.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    export.add_argument("--format", required=True, choices=["canvas", "moodle", "csv"])
+    export.add_argument("-o", "--output", default=None, help="file to write (default grades-FORMAT.csv)")
+    export.add_argument("--missing-as-zero", action="store_true",
+                        help="canvas/moodle: 0 for a student who handed in nothing (default: blank, no grade)")
+    export.add_argument("--canvas-assignment", action="append", default=None, metavar="NAME=ID",
+                        help="canvas: the Canvas id of an assignment (the number in its address), repeatable")
+    export.add_argument("--moodle-match", default="username", choices=["username", "email", "lms_user_id"],
+                        help="moodle: the student field Moodle identifies users by (default username = the "
+                             "nbgrader student id)")
+    extension = sub.add_parser("extension", help="give one student more time (nbgrader's extension)")
+    extension.add_argument("assignment")
+    extension.add_argument("student")
+    for unit in ("days", "hours", "minutes"):
+        extension.add_argument(f"--{unit}", type=float, default=0.0)
+
+
+def extend(args):
+    import datetime
+
+    from .late import grant_extension
+
+    more = datetime.timedelta(days=args.days, hours=args.hours, minutes=args.minutes)
+    when = grant_extension(os.getcwd(), args.assignment, args.student, more)
+    due = "no due date set" if when.deadline is None else f"due {when.deadline:%Y-%m-%d %H:%M:%S} UTC"
+    print(f"{args.assignment}, {args.student}: {due} (extension {when.extension or 'none'})")
+    return 0
+
+
+def add_report_parser(sub):
+    report = sub.add_parser("report", help="the class report of an assignment: one self-contained HTML page "
+                                           "(and JSON)")
+    report.add_argument("assignment")
+    report.add_argument("-o", "--output", default=None, metavar="HTML",
+                        help="the page to write (default report-ASSIGNMENT.html)")
+    report.add_argument("--json", default=None, metavar="PATH", help="also write the same data as JSON")
+    report.add_argument("--book-url", default=None, metavar="URL",
+                        help="where the book's pages are, for the links to each mistake's section (default: "
+                             "$LSTMKIT_BOOK_URL, else the book built in this folder by `make book`)")
 
 
 def add_cluster_options(auto):
@@ -81,6 +139,47 @@ def add_cluster_options(auto):
     dask.add_argument("--tls-ca-file", default=None, help="TLS: the cluster's certificate authority")
     dask.add_argument("--tls-cert", default=None, help="TLS: this coordinator's certificate")
     dask.add_argument("--tls-key", default=None, help="TLS: this coordinator's private key")
+
+
+def add_similarity_parser(sub):
+    from .similarity.result import Parameters
+
+    default = Parameters()
+    sim = sub.add_parser("similarity", help="flag pairs of students whose answer cells are alike (never an accusation)",
+                         description="Compare the answer cells of every pair of students (names, literals, comments "
+                                     "and layout normalised away, the release's code excluded) and list the pairs "
+                                     "above a threshold with the matching parts side by side. It flags pairs for a "
+                                     "person to read; it accuses no one.")
+    sim.add_argument("assignment")
+    sim.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")
+    sim.add_argument("--html", default=None, metavar="PATH", help="write a self-contained HTML page")
+    sim.add_argument("--threshold", type=float, default=default.threshold,
+                     help=f"pair score from which a pair is flagged (default {default.threshold:g})")
+    sim.add_argument("--min-tokens", type=int, default=default.min_tokens,
+                     help="tokens of uncommon code both wrote that a flagged pair needs "
+                          f"(default {default.min_tokens})")
+    sim.add_argument("--top", type=int, default=default.top,
+                     help=f"pairs listed at least, flagged or not (default {default.top})")
+
+
+def similarity(args):
+    """The ``similarity`` command: table on stdout, optional JSON and HTML files; 2 on bad input."""
+    import json
+
+    from .similarity import Parameters, compare_assignment, render_page, render_table
+
+    params = Parameters(threshold=args.threshold, min_tokens=args.min_tokens, top=args.top)
+    result = compare_assignment(os.getcwd(), args.assignment, params)
+    print(render_table(result))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(result.to_json(), fh, indent=1)
+        print(f"JSON written to {args.json}")
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(render_page(result))
+        print(f"HTML written to {args.html}")
+    return 0
 
 
 def option_problem(args):
@@ -130,6 +229,24 @@ def main(argv=None):
                                                 comment=args.comment, notebook=args.notebook)
             print(f"{args.assignment}, {args.student}, {args.cell}: {score:g}/{max_score:g}")
             return 0
+        if args.command == "similarity":
+            from .similarity import SimilarityError
+
+            try:
+                return similarity(args)
+            except SimilarityError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+        if args.command == "report":
+            from . import report
+
+            class_report = report.for_course(os.getcwd(), args.assignment, book_url=args.book_url)
+            html_path = args.output or f"report-{args.assignment}.html"
+            report.write(class_report, html_path, args.json)
+            print(f"{args.assignment}: {len(class_report.submissions)} submissions, "
+                  f"{len(class_report.mistakes)} mistake codes; report written to {html_path}"
+                  + (f" and {args.json}" if args.json else ""))
+            return 0
         if args.command == "record":
             from .course import record_assignment
 
@@ -137,6 +254,12 @@ def main(argv=None):
                 if not record_assignment(os.getcwd(), assignment):
                     print(f"{assignment}: already in the gradebook")
             return 0
+        if args.command == "export":
+            from .lms import main as export_main
+
+            return export_main(os.getcwd(), args)
+        if args.command == "extension":
+            return extend(args)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

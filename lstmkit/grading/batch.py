@@ -157,7 +157,9 @@ def autograde(root, assignment, workers=2, csv_path=None, students=None, sandbox
                            options.for_job(job_uid(slot, jobs_done.get(slot, 0)), sandbox), build)
             jobs_done[slot] = jobs_done.get(slot, 0) + 1
             worker = pool_slots.setdefault(slot, WorkerSlot(work, options.worker_memory_mb))
+            started = time.perf_counter()
             result = worker.grade(job, os.path.join(folder, "job.json"), budget)
+            result.setdefault("grading_seconds", time.perf_counter() - started)  # a killed worker reports none
         finally:
             slots.put(slot)
         with merge_lock:

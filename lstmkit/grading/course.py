@@ -56,10 +56,10 @@ def _in_gradebook(coursedir, assignment):
 
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         try:
-            gb.find_assignment(assignment)
+            # `nbgrader db assignment add A --duedate=...` records a due date without notebooks: not recorded yet
+            return len(gb.find_assignment(assignment).notebooks) > 0
         except MissingEntry:
             return False
-    return True
 
 
 def record_assignment(root, assignment, log=print):

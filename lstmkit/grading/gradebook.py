@@ -7,9 +7,13 @@ with nbgrader's own ``determine_grade`` on the executed notebook, and the
 (``SaveAutoGrades``), so the formgrader shows the same thing it would after
 ``nbgrader autograde``.
 
+The grader's status, the time grading took and the mistake code of every failing test cell go to tables
+beside the gradebook (:mod:`lstmkit.grading.records`), replacing the student's earlier rows.
+
 A rejected submission leaves no grade behind: an earlier submission record
 and ``autograded/<student>/<assignment>/`` are removed, so a rerun after a
-bad resubmission cannot keep a stale score.
+bad resubmission cannot keep a stale score (an extension stays, on an empty
+record).
 """
 
 import os
@@ -47,18 +51,40 @@ def _save_grades(gb, assignment, student, name, nb):
     gb.db.commit()
 
 
+def forget_submission(gb, assignment, student):
+    """Remove ``student``'s submission of ``assignment`` and its grades; an extension the student was given stays,
+    on an empty record (nbgrader keeps extensions on the submission: :mod:`lstmkit.grading.late`)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        extension = gb.find_submission(assignment, student).extension
+        gb.remove_submission(assignment, student)
+    except MissingEntry:
+        return
+    if extension:
+        gb.add_submission(assignment, student, extension=extension)
+
+
 def record(coursedir, spec, result):
-    """Write ``result`` (from a worker) to the gradebook; returns a CSV row."""
+    """Write ``result`` (from a worker) to the gradebook, then its status, grading time and mistake codes to
+    the tables beside it (:mod:`lstmkit.grading.records`); returns a CSV row."""
     import warnings
+
+    from .records import GradingRecords, mistakes_from_result, run_from_result
 
     with warnings.catch_warnings():
         # nbgrader's update_or_create_submission triggers harmless autoflush warnings
         warnings.filterwarnings("ignore", message=".*not in session.*")
-        return _record(coursedir, spec, result)
+        row, timestamp = _record(coursedir, spec, result)
+    assignment = spec["assignment"]
+    with GradingRecords(coursedir.db_url) as records:
+        records.replace(run_from_result(assignment, row, result, timestamp),
+                        mistakes_from_result(assignment, row["student"], result))
+    return row
 
 
 def _record(coursedir, spec, result):
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     assignment, student = spec["assignment"], result["student"]
     row = {"student": student, "assignment": assignment, "score": 0.0, "max_score": 0.0,
@@ -67,14 +93,11 @@ def _record(coursedir, spec, result):
         row["max_score"] = float(gb.find_assignment(assignment).max_score)
         gb.update_or_create_student(student)
         if result["status"] == "rejected" or not result.get("notebooks"):
-            try:
-                gb.remove_submission(assignment, student)
-            except MissingEntry:
-                pass
+            forget_submission(gb, assignment, student)
             dest = coursedir.format_path(coursedir.autograded_directory, student, assignment)
             if os.path.exists(dest):
                 shutil.rmtree(dest)
-            return row
+            return row, None
         submitted = coursedir.format_path(coursedir.submitted_directory, student, assignment)
         timestamp = coursedir.get_existing_timestamp(submitted)
         if timestamp:
@@ -91,4 +114,4 @@ def _record(coursedir, spec, result):
         row["max_score"] = float(submission.max_score)
         if row["status"] == "graded" and submission.needs_manual_grade:
             row["status"] = "needs_manual"
-    return row
+        return row, submission.timestamp

@@ -76,13 +76,12 @@ def why_not_graded(submission_dir, names):
 
 
 def _forget_submission(coursedir, assignment, student):
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
+
+    from .gradebook import forget_submission
 
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        try:
-            gb.remove_submission(assignment, student)
-        except MissingEntry:
-            pass
+        forget_submission(gb, assignment, student)
 
 
 def autograde(root, assignments):

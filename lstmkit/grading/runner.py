@@ -13,8 +13,9 @@ from .kernel_client import CellTimeout, KernelDied, StudentKernel
 from .limits import JobLimits
 from .outputs import error_output, output_size, student_outputs
 from .trusted import TrustedContext
+from .verdicts import cell_verdict, not_run_verdict
 
-def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits: JobLimits):
+def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits: JobLimits, verdicts=None):
     """Run ``nb`` (already repaired) and fill in its outputs.
 
     ``roles`` maps a cell's ``grade_id`` to ``"test"``, ``"setup"``, ``"answer"``;
@@ -22,7 +23,11 @@ def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits: Jo
     of events (strings) describing timeouts and kernel deaths; an empty list means a clean run. Outputs are
     bounded per cell (``output_limit`` characters) and per notebook (``notebook_output_limit``): past the
     notebook's budget a cell keeps only a one-line note, so the autograded notebook stays small.
+
+    ``verdicts``: a list that receives a :class:`~lstmkit.grading.verdicts.CellVerdict` for each failing test
+    cell, in notebook order, decided here from the exception its trusted run ended with (never from text).
     """
+    verdicts = [] if verdicts is None else verdicts
     events = []
     out_limit = limits.output_limit
     budget = [limits.notebook_output_limit]
@@ -65,13 +70,12 @@ def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits: Jo
                     kernel.kill("whole-notebook timeout")
                     events.append(f"notebook exceeded its time limit of {limits.notebook_timeout} s")
                 cell.outputs = [error_output("TimeoutError", "not run: the notebook ran out of time", [])]
+                if role == "test":
+                    verdicts.append(not_run_verdict(cell.metadata.nbgrader.grade_id))
                 continue
             timeout = min(limits.cell_timeout, left)
             if role == "test":
-                outputs, error = context.run(cell.source, timeout, out_limit)
-                cell.outputs = keep(outputs)
-                if isinstance(error, (CellTimeout, KernelDied)):
-                    events.append(f"{label}: {error}")
+                cell.outputs = keep(run_test_cell(context, cell, timeout, out_limit, label, events, verdicts))
                 continue
             cell.outputs = keep(run_student_cell(kernel, cell.source, timeout, out_limit, label, events))
             if role == "setup":
@@ -82,6 +86,19 @@ def execute_notebook(nb, roles, answers, scratch, build, trusted_dir, limits: Jo
                 events.append(f"the student's kernel died: {kernel.dead}")
             kernel.close()
     return events
+
+
+def run_test_cell(context, cell, timeout, out_limit, label, events, verdicts):
+    """Run a test cell in the trusted ``context``; returns its outputs, adds its verdict when it fails."""
+    outputs, error = context.run(cell.source, timeout, out_limit)
+    kernel = context.kernel
+    verdict = cell_verdict(cell.metadata.nbgrader.grade_id, error, outputs,
+                           kernel_dead=kernel is None or bool(kernel.dead))
+    if verdict is not None:
+        verdicts.append(verdict)
+    if isinstance(error, (CellTimeout, KernelDied)):
+        events.append(f"{label}: {error}")
+    return outputs
 
 
 def run_student_cell(kernel, source, timeout, out_limit, label, events):

@@ -70,7 +70,7 @@ def grade(job):
         nb_spec["release"] = nbformat.from_dict(nb_spec["release"])
         for cell in nb_spec["cells"]:
             cell["release_cell"] = nbformat.from_dict(cell["release_cell"])
-    result = {"student": job["student"], "notebooks": {}, "notes": [], "events": []}
+    result = {"student": job["student"], "notebooks": {}, "notes": [], "events": [], "mistakes": []}
     try:
         notebooks, notes = pf.preflight(job["submission_dir"], spec)
     except pf.Rejected as exc:
@@ -97,8 +97,9 @@ def grade(job):
         answers = set(answers)
         nb = notebooks[name]
         sys.path.insert(0, trusted)
+        verdicts = []
         try:
-            events = execute_notebook(nb, roles, answers, scratch, build, trusted, limits)
+            events = execute_notebook(nb, roles, answers, scratch, build, trusted, limits, verdicts=verdicts)
         finally:
             sys.path.remove(trusted)
             for module in [m for m, mod in sys.modules.items()
@@ -112,6 +113,7 @@ def grade(job):
                 if cell.cell_type == "code":
                     cell.outputs = [o for o in cell.outputs if o.get("output_type") == "error"][:1]
         result["events"] += [f"{name}.ipynb: {e}" for e in events]
+        result["mistakes"] += [dict(v.to_json(), notebook=name) for v in verdicts]
         result["notebooks"][name] = nb
     status = "error" if result["events"] else "graded"
     reason = "; ".join(result["events"] + result["notes"])
@@ -162,8 +164,11 @@ def serve():
 
 
 def main(job_path):
+    import time
+
     with open(job_path) as fh:
         job = json.load(fh)
+    started = time.perf_counter()
     try:
         result = grade(job)
     except Exception as exc:  # a bug or an environment failure: report, do not crash the batch
@@ -174,6 +179,7 @@ def main(job_path):
                   "traceback": traceback.format_exc()}
     import resource
 
+    result["grading_seconds"] = time.perf_counter() - started  # pre-flight, kernels, every cell
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process, so far
     tmp = job["result_path"] + ".tmp"
     with open(tmp, "w") as fh:

@@ -9,12 +9,10 @@ import re
 import sys
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
-from support.book import ROOT
+from support.book import ROOT, toc_pages
 from support.browser import CHROMIUM
-from test_book import toc_files
 
 pytestmark = pytest.mark.browser
 sys.path.insert(0, str(ROOT / "tools"))
@@ -38,7 +36,7 @@ def pdf(built_book, browser, tmp_path_factory):
 def page_titles(built_book):
     """The title (h1) of every page of _toc.yml, in order, as the site shows it."""
     titles = []
-    for doc in toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text())):
+    for doc in toc_pages():
         soup = BeautifulSoup((built_book / f"{doc}.html").read_text(encoding="utf8"), "html.parser")
         h1 = soup.find("article", class_="bd-article").find("h1")
         titles.append(squash(h1.get_text()).rstrip("#").strip())
@@ -101,8 +99,7 @@ def test_explorers_are_drawn_in_their_initial_state(pdf):
     from lstmkit import widgets as W
 
     text = squash(" ".join(page.extract_text() for page in pdf.pages))
-    view = W.GateView()
-    gate = W.gate_values({n: getattr(view, n) for n in W.GateExplorer.state_names()})
+    gate = W.GateExplorer().values()                       # the explorer as the page first draws it
     assert "One LSTM step: a =" in text
     for key in ("i", "f", "g", "o", "c", "h"):
         assert f"{gate[key]:.4f}" in text, f"gate explorer: {key} = {gate[key]:.4f} not printed"

@@ -221,6 +221,39 @@ def test_whole_notebook_time_limit_stops_the_rest():
 
 
 @needs_bwrap
+def test_failing_test_cells_get_their_codes_from_the_grader():
+    """A check's failure gives its code, another exception its type, a test left unrun by the notebook's deadline
+    generic.timeout; what the student's code prints (a forged pointer) is not read."""
+    import nbformat
+
+    from lstmkit.grading.limits import Limits
+    from lstmkit.grading.runner import execute_notebook
+    from lstmkit.grading.verdicts import CellVerdict
+
+    def test(gid, source):
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": True, "grade_id": gid}})
+
+    cells = [nbformat.v4.new_code_cell("x = 1\nprint('[mistake lstm.h_prev_unused]')"),
+             test("t_check", "from lstmkit.grading.checks.mistakes import fail\n"
+                             "raise fail('lstm.gate_order', 'the gates are in the wrong order')"),
+             test("t_assert", "print('[mistake lstm.h_prev_unused]')\nassert x == 2"), test("t_pass", "assert x == 1")]
+    cells += [nbformat.v4.new_code_cell("import time\ntime.sleep(1.2)") for _ in range(3)] + [test("t_late", "x")]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    roles = {gid: "test" for gid in ("t_check", "t_assert", "t_pass", "t_late")}
+    limits = Limits(notebook_timeout=3.0, cell_timeout=2.0, output_limit=1000, memory_mb=1024,
+                    nproc=16).for_job(uid=61007)
+    scratch, build, verdicts = tempfile.mkdtemp(prefix="kernel-test-"), student_build(), []
+    try:
+        execute_notebook(nb, roles, {"x"}, scratch, build, tempfile.gettempdir(), limits, verdicts=verdicts)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(build.root), ignore_errors=True)
+    assert verdicts == [CellVerdict("t_check", "lstm.gate_order", "check"),
+                        CellVerdict("t_assert", "error.AssertionError", "error"),
+                        CellVerdict("t_late", "generic.timeout", "timeout")]
+
+
+@needs_bwrap
 def test_partial_credit_and_stderr_follow_nbgrader_rules(kernel):
     import nbformat
     from nbgrader.utils import determine_grade

@@ -64,6 +64,20 @@ def the_class():
 CASES = {c.name: c for c in the_class()}
 NAMES = sorted(CASES)
 PART = NAMES[::CLASS_SIZE // SMALL][:SMALL]     # a spread of the class, for the fault tests
+POISON = "control_perfect"                      # the submission that takes down every worker grading it
+SLOW_SECONDS = 1.5
+
+
+def slowed(case):
+    """The same submission, whose first answer cell sleeps SLOW_SECONDS first: a quiet machine grades a cheap
+    case in about half a second, too short for a fault test to catch its worker in the middle of the job."""
+    sleep = corpus.prepend("answer_sigmoid", f"import time\ntime.sleep({SLOW_SECONDS})")
+    return dataclasses.replace(case, build=corpus.then(case.build, sleep))
+
+
+for _name in sorted(set(PART) | {POISON}):       # edits of the notebook only: not the cases that write raw files
+    if CASES[_name].kind in ("control", "wrong"):
+        CASES[_name] = slowed(CASES[_name])
 
 
 # ------------------------------------------------------------------------------------------------- set-up
@@ -103,7 +117,21 @@ def baseline(template, tmp_path_factory):
     rows = {r["student"]: r for r in batch.autograde(course, ASSIGNMENT, workers=2, log=lambda *a: None, **LIMITS)}
     for name, case in CASES.items():
         assert (rows[name]["status"], rows[name]["score"]) == (case.status, case.score), rows[name]
-    return {"rows": rows, "cells": {name: test_cell_scores(course, name) for name in NAMES}}
+    mistakes = recorded_mistakes(sqlite_url(course))
+    assert {(name, cell) for name, found in mistakes.items() for cell, _ in found} == {
+        (name, cell) for name, case in CASES.items() if case.status != "rejected" for cell in case.lost}
+    return {"rows": rows, "cells": {name: test_cell_scores(course, name) for name in NAMES}, "mistakes": mistakes}
+
+
+def recorded_mistakes(db_url):
+    """{student: [(cell, code)]}: the mistake codes the grader recorded beside the gradebook."""
+    from lstmkit.grading.records import GradingRecords
+
+    found = {}
+    with GradingRecords(db_url) as records:
+        for m in records.mistakes(ASSIGNMENT):
+            found.setdefault(m.student, []).append((m.cell, m.code))
+    return found
 
 
 def free_port():
@@ -248,8 +276,9 @@ def sqlite_url(course):
 
 
 def check_against_baseline(course, baseline, names, db_url=None):
-    """Each student's CSV row and per-cell scores equal the local pool's; one submission and one grade per
-    test cell for each graded student; one done row in the jobs table; returns the jobs rows by student."""
+    """Each student's CSV row, per-cell scores and recorded mistake codes equal the local pool's; one submission
+    and one grade per test cell for each graded student; one done row in the jobs table; returns the jobs rows by
+    student."""
     import csv
 
     db_url = db_url or sqlite_url(course)
@@ -274,6 +303,8 @@ def check_against_baseline(course, baseline, names, db_url=None):
         else:
             assert counts[name] == (1, len(corpus.POINTS)), (name, counts[name])
         assert done[name].completions == 1 and done[name].status == want["status"], done[name]
+    mistakes = recorded_mistakes(db_url)  # the codes travel back from the workers with the result
+    assert {n: mistakes.get(n) for n in names} == {n: baseline["mistakes"].get(n) for n in names}
     return done
 
 
@@ -311,7 +342,7 @@ def test_submission_that_kills_workers_is_an_error_and_nobody_else_changes(templ
                                                                             tmp_path):
     """Stands for a submission that takes down whatever worker grades it (a host's OOM killer, a crash in
     native code): each time a worker starts grading it, the test SIGKILLs that worker."""
-    poison = "control_perfect"
+    poison = POISON
     course = copy_course(template, tmp_path / "course", PART + [poison] if poison not in PART else PART)
     names = sorted(set(PART) | {poison})
     cluster["client"].wait_for_workers(2, timeout=120)

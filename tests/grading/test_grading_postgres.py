@@ -2,7 +2,7 @@
 
 The server and the database are the fixtures of tests/grading/conftest.py (``LSTMKIT_TEST_POSTGRES_URL``, or a
 throw-away server from Debian's PostgreSQL binaries); skipped, with the reason printed, only when PostgreSQL
-is not installed.
+is not installed. The grader's records beside the gradebook (status, mistake codes) live in the same database.
 """
 
 import csv
@@ -44,4 +44,20 @@ def test_postgres_gradebook_same_grades_and_rerun(tmp_path, db_url):
             assert scores is None
         else:
             assert scores == {t: 0.0 if t in case.lost else float(p) for t, p in corpus.POINTS.items()}
+    recorded = _records(db_url)
+    assert recorded == ({row["student"]: row["status"] for row in first},
+                        {(name, cell) for name in STUDENTS if BY_NAME[name].status != "rejected"
+                         for cell in BY_NAME[name].lost})
     assert _autograde(course, "second.csv") == first
+    assert _records(db_url) == recorded  # a regrade replaces the rows beside the gradebook
+
+
+def _records(db_url):
+    """The grader's records beside the gradebook: ({student: status}, {(student, failing cell)})."""
+    from lstmkit.grading.records import GradingRecords
+
+    with GradingRecords(db_url) as records:
+        runs = {run.student: run.status for run in records.runs(ASSIGNMENT)}
+        mistakes = records.mistakes(ASSIGNMENT)
+    assert all(m.code.startswith("error.") for m in mistakes)  # the fixture's tests use plain asserts
+    return runs, {(m.student, m.cell) for m in mistakes}

@@ -240,7 +240,7 @@ def test_export_tells_an_ungraded_notebook_from_a_graded_zero(documented):
     course, run = documented
     assert run["export"][0] == 0, run["export"][1][-3000:]
     header, *rows = read_csv(course / "grades.csv")
-    assert header == NBGRADER_COLUMNS + ["status"]
+    assert header == NBGRADER_COLUMNS + ["status", "extension_hours", "days_late"]
     got = {r[3]: (float(r[9]), float(r[10]), r[11]) for r in rows}
     full, most = float(auto_points()), float(auto_points() + answer_points())
     assert got == {"alice": (full + 1.5, most, "graded"), "bob": (0.0, most, "graded"),

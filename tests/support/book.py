@@ -59,3 +59,28 @@ def serve_folder(folder: Path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def toc_files(toc: dict) -> list[str]:
+    """The documents of a jb-book ``_toc.yml`` (root, parts, chapters, sections) in reading order."""
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                walk(node.get(key, []))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found
+
+
+def toc_pages(root: Path = ROOT) -> list[str]:
+    """The documents of the book's ``_toc.yml`` under ``root``, in reading order (root first)."""
+    import yaml
+
+    return toc_files(yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf8")))

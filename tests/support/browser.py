@@ -28,6 +28,18 @@ def is_loopback(url: str) -> bool:
     return parts.hostname in LOOPBACK
 
 
+def block_outside_loopback(page, blocked: list) -> None:
+    """Let ``page`` reach loopback only: every other request is aborted and its URL appended to ``blocked``."""
+    def route(r):
+        if is_loopback(r.request.url):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+
+
 class PageLog:
     """What a page did: requests blocked (outside loopback) and its errors."""
 

@@ -36,8 +36,9 @@ def _chromium_path() -> str:
 
 def _chromium_problem():
     path = _chromium_path()
-    if not (os.path.exists(path) or shutil.which(path)):
-        return f"not found at {path}"
+    found = path if os.sep in path else shutil.which(path)
+    if not (found and os.path.isfile(found) and os.access(found, os.X_OK)):   # as tools/setup_test_deps.sh looks
+        return f"not found at {path} (an executable file)"
     if importlib.util.find_spec("playwright") is None:
         return "playwright (Python package) is not installed"
     return None
@@ -84,7 +85,8 @@ DEPS = {d.name: d for d in [
     Dep("torch", "make test (pip install -r requirements-torch.txt into .venv)",
         "the cross-checks against PyTorch", _torch_problem, ("torch is not installed",)),
     Dep("chromium", "apt-get install -y chromium (as root: make test does it)",
-        "the browser tests (widgets, nbgrader front ends)", _chromium_problem),
+        "the browser tests (the site: axe, phone, PDF; the widgets; nbgrader front ends; the class report)",
+        _chromium_problem),
     Dep("bubblewrap", "apt-get install -y bubblewrap (as root: make test does it)",
         "the sandboxed grading tests", _bwrap_problem, ("bubblewrap is not installed",)),
     Dep("PostgreSQL", "apt-get install -y postgresql (as root: make test does it)",

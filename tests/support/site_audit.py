@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from support.book import ROOT
-from support.browser import is_loopback
+from support.browser import block_outside_loopback, is_loopback
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -76,13 +76,6 @@ def open_page(context, base_url: str, page_path: str, mode: str, settle_ms: int 
     page = context.new_page()
     visit = PageVisit(page=page_path, mode=mode)
 
-    def route(r):
-        if is_loopback(r.request.url):
-            r.continue_()
-        else:
-            visit.blocked.append(r.request.url)
-            r.abort()
-
     def finished(request):
         try:
             response = request.response()
@@ -93,7 +86,7 @@ def open_page(context, base_url: str, page_path: str, mode: str, settle_ms: int 
         if response and response.status >= 400:
             visit.failed.append((request.url, response.status))
 
-    page.route("**/*", route)
+    block_outside_loopback(page, visit.blocked)
     page.on("requestfinished", finished)
     page.on("requestfailed", lambda r: None if not is_loopback(r.url) else visit.failed.append((r.url, r.failure)))
     page.on("console", lambda m: visit.console.append((m.type, m.text)))

@@ -10,6 +10,9 @@ must contain. Rejected submissions score 0 and leave no grade.
 Kinds: ``wrong`` answers, notebook ``surgery``, ``runtime`` abuse and
 ``tampering``. ``{COURSE}`` in a cell is replaced by the absolute path of the
 course directory, so attacks aim at the real files.
+
+One file of about 600 lines on purpose: it is a table of cases, each a few lines of hostile code and its hand-made
+verdict; read together, they show what the grader defends against.
 """
 
 import copy
