@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate bench-similarity text-results bench-charlm
+.PHONY: install book pdf test bench bench-widgets bench-site clean reber-results reber-data bench-reber release autograde feedback export bench-autograde bench-book bench-validate bench-similarity text-results bench-charlm longlag-results bench-longlag
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -c 'import sys; sys.exit(None if sys.version_info >= (3, 11, 5) else \
@@ -120,6 +120,20 @@ text-results: install                 ## about 45 minutes on a free core
 bench-charlm: install                 ## char-LM training throughput, lstmkit against torch.nn.LSTM (one thread)
 	$(PY) benchmarks/bench_charlm.py
 
+# The long-time-lag chapter's results (lstmkit/data/longlag_runs.json and longlag_gradients.json, package data read
+# through lstmkit.results): the grid of lstmkit.longlag.GRID (LSTM, GRU and SRN of equal size on the adding problem
+# against T, on temporal order and on the copy task; seeds and budgets chosen to fit about an hour of one core),
+# then one seed of each network trained at T = GRAD_T for the gradient figure. JOBS=N spreads the seeds over N
+# processes (the records are the same).
+JOBS ?= 1
+GRAD_T ?= 100
+longlag-results: install
+	rm -f lstmkit/data/longlag_runs.json
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m lstmkit.tasks --grid --quiet --jobs $(JOBS) \
+	  --json lstmkit/data/longlag_runs.json
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m lstmkit.tasks --task adding --T $(GRAD_T) \
+	  --max-sequences 200000 --gradients lstmkit/data/longlag_gradients.json
+
 # The training data of the reber assignment (X, Y, mask of lstmkit.reber.TRAINING_SET_N embedded Reber strings
 # drawn from TRAINING_SET_SEED): the student's graded code cannot use lstmkit.reber. Then run `make release`.
 reber-data: install                   ## solutions/reber/reber_data.npz (copied into exercises/reber/ by make release)
@@ -127,6 +141,9 @@ reber-data: install                   ## solutions/reber/reber_data.npz (copied 
 
 bench-reber: install                  ## time per seed of the LSTM on the embedded Reber grammar (target 1.5 s)
 	$(PY) benchmarks/bench_reber.py
+
+bench-longlag: install                ## the LSTM on the adding problem at T = 100, 10 seeds (targets 10/10, 20 s a seed)
+	$(PY) benchmarks/bench_longlag.py
 
 bench-book: install                   ## clean and cached book build times (targets 180 s / 30 s)
 	$(PY) benchmarks/bench_book.py

@@ -12,7 +12,7 @@ from .cells import (rnn_step_forward, rnn_step_backward, lstm_step_forward, lstm
 from .layers import RNN, LSTM, GRU
 from .dense import Dense
 from .stack import Stack
-from .losses import softmax_cross_entropy, sigmoid_binary_cross_entropy
+from .losses import softmax_cross_entropy, sigmoid_binary_cross_entropy, mean_squared_error
 from .optim import SGD, Adam, clip_grad_norm, global_grad_norm
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from . import init

@@ -8,16 +8,15 @@ The grammars, encodings and the 1997 criterion are in :mod:`lstmkit.reber`; the 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import kinds
 from .reber import (GRAMMARS, N_SYMBOLS, Encoded, ReberData, encode, final_tp_accuracy, is_grammatical, make_data,
                     solved_by, strings_correct)
+from .runs import Settings, add_parallel_options, run_all, save_runs as _save_runs
 from .train import SequenceModel, TrainOptions, train
 
 MODEL_KINDS = ("srn", "elman", "lstm", "lstm97", "gru")
@@ -33,22 +32,9 @@ def n_params(kind: str, hidden: int, n_in: int = N_SYMBOLS, n_out: int = N_SYMBO
 
 
 def matched_hidden(kind: str, target: int) -> int:
-    """The hidden size of ``kind`` whose parameter count is closest to ``target``."""
+    """The hidden size of ``kind`` on the 7 symbols whose parameter count is closest to ``target``."""
     kinds.get(kind, MODEL_KINDS)
     return kinds.matched_hidden(kind, target, N_SYMBOLS, N_SYMBOLS, sizes=range(1, 1025))
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Hyperparameters of one model kind (see DEFAULTS)."""
-
-    hidden: int
-    lr: float
-    batch_size: int = 16
-    clip: float | None = 1.0
-    forget_bias: float = 1.0
-    optimizer: str = "adam"
-    truncate: int | None = None
 
 
 _SAME_SIZE = n_params("lstm", LSTM_HIDDEN)
@@ -179,20 +165,10 @@ def _run_key(r):
     return r["model"], r["grammar"], r["seed"], r.get("p_loop", 0.5), r.get("max_sequences")
 
 
-def save_runs(path, runs, *, append=False):
-    """Write {'runs': runs} to ``path``; with append, keep the runs already there that ``runs`` does not
+def save_runs(path, records, *, append=False):
+    """Write {'runs': records} to ``path``; with append, keep the runs already there that ``records`` does not
     redo (same model, grammar, seed, p_loop and budget)."""
-    old = []
-    if append:
-        try:
-            with open(path) as f:
-                old = json.load(f)["runs"]
-        except FileNotFoundError:
-            old = []
-        new_keys = {_run_key(r) for r in runs}
-        old = [r for r in old if _run_key(r) not in new_keys]
-    with open(path, "w") as f:
-        json.dump({"runs": old + runs}, f, indent=1)
+    _save_runs(path, records, _run_key, append=append)
 
 
 def main(argv=None) -> int:
@@ -216,21 +192,24 @@ def main(argv=None) -> int:
     p.add_argument("--append", action="store_true",
                    help="add the runs to those already in --json instead of replacing them")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    add_parallel_options(p)
     args = p.parse_args(argv)
     if args.seeds < 1:
         p.error(f"--seeds: expected a positive number, got {args.seeds}")
 
-    runs = []
-    for seed in range(args.first_seed, args.first_seed + args.seeds):
-        r = run_seed(args.model, args.grammar, seed, p_loop=args.p_loop, hidden=args.hidden,
-                     lr=args.lr, batch_size=args.batch_size, max_sequences=args.max_sequences,
-                     check_every=args.check_every, progress=not args.quiet)
-        runs.append(r)
-        print(f"seed {seed}: {'solved' if r['solved'] else 'not solved'} after "
+    calls = [dict(model=args.model, grammar=args.grammar, seed=seed, p_loop=args.p_loop, hidden=args.hidden,
+                  lr=args.lr, batch_size=args.batch_size, max_sequences=args.max_sequences,
+                  check_every=args.check_every, progress=not args.quiet and args.jobs == 1 and not args.scheduler)
+             for seed in range(args.first_seed, args.first_seed + args.seeds)]
+
+    def report(r):
+        print(f"seed {r['seed']}: {'solved' if r['solved'] else 'not solved'} after "
               f"{r['sequences']:,} sequences in {r['seconds']:.2f} s", flush=True)
+
+    records = run_all(run_seed, calls, jobs=args.jobs, scheduler=args.scheduler, report=report)
     if args.json:
-        save_runs(args.json, runs, append=args.append)
-    print(format_table(summarize(runs)))
+        save_runs(args.json, records, append=args.append)
+    print(format_table(summarize(records)))
     return 0
 
 

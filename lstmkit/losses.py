@@ -63,3 +63,19 @@ def sigmoid_binary_cross_entropy(logits, targets, mask=None):
     loss = (per.sum(-1) * w).sum() / n
     s = 0.5 * np.tanh(0.5 * logits) + 0.5
     return float(loss), (s - y) * (w / n)[..., None]
+
+
+def mean_squared_error(outputs, targets, mask=None):
+    """Squared error of real-valued outputs (the adding problem's final output, for example).
+
+    The loss is summed over K and averaged over counted positions: mean over (t, b) of sum_k (y - target)^2.
+    outputs (T, B, K) float (the readout's values, no squashing), targets (T, B, K) of numbers, mask (T, B) bool or
+    None -> loss (float), doutputs (T, B, K).
+    """
+    check_array("outputs", outputs, (None, None, None), None, labels=("T", "B", "K"))
+    if not isinstance(targets, np.ndarray) or targets.shape != outputs.shape:
+        got = targets.shape if isinstance(targets, np.ndarray) else type(targets).__name__
+        raise ValueError(f"targets: expected an array of shape {outputs.shape} (same as outputs), got {got}")
+    w, n = _positions(outputs, mask)
+    diff = (outputs - targets.astype(outputs.dtype)) * w[..., None]
+    return float((diff * diff).sum() / n), (2.0 / n) * diff

@@ -100,3 +100,41 @@ def best_lstm_row() -> Table1Row:
 def trials_per_lstm_row() -> int:
     """Trials behind each LSTM row: the 150 of the caption over the five rows."""
     return LSTM_TRIALS // len(lstm_rows())
+
+
+@dataclass(frozen=True)
+class LongLagRow:
+    """One result of Hochreiter & Schmidhuber (1997) on a long-time-lag task of :mod:`lstmkit.tasks`.
+
+    task: the name in ``lstmkit.tasks.TASKS``; T: the minimal sequence length (for copy, the paper's q); weights:
+    of the 1997 LSTM; sequences: training sequences until the stopping criterion, the mean over ``trials``.
+    """
+
+    task: str
+    T: int
+    weights: int
+    sequences: int
+    trials: int
+    source: Source
+
+
+TABLE3_SOURCE = Source("hochreiter1997", "Table 3 (experiment 2c, section 5.2), rows with p = 50 distractors")
+TABLE7_SOURCE = Source("hochreiter1997", "Table 7 (experiment 4, the adding problem, section 5.4)")
+TABLE9_SOURCE = Source("hochreiter1997", "Table 9 (experiment 6, temporal order, section 5.6)")
+LONG_LAG = (
+    LongLagRow("adding", 100, 93, 74_000, 10, TABLE7_SOURCE),
+    LongLagRow("adding", 500, 93, 209_000, 10, TABLE7_SOURCE),
+    LongLagRow("adding", 1000, 93, 853_000, 10, TABLE7_SOURCE),
+    LongLagRow("order", 100, 156, 31_390, 20, TABLE9_SOURCE),
+    LongLagRow("order3", 100, 308, 571_100, 10, TABLE9_SOURCE),
+    LongLagRow("copy", 50, 364, 30_000, 20, TABLE3_SOURCE),
+    LongLagRow("copy", 1000, 364, 203_000, 20, TABLE3_SOURCE),
+)
+"""The 1997 LSTM on the tasks of the long-lag chapter. Table 7's caption: for T = 1,000 the count "varies between
+370,000 and 2,020,000, exceeding 700,000 in only 3 cases"; at T = 100, 500 and 1,000 the paper's test sets of 2,560
+had 1, 0 and 1 wrong sequences. Table 9: 1 and 2 of 2,560 wrong for 6a and 6b."""
+
+
+def long_lag_rows(task: str) -> tuple[LongLagRow, ...]:
+    """The rows of :data:`LONG_LAG` for ``task``, by T."""
+    return tuple(sorted((r for r in LONG_LAG if r.task == task), key=lambda r: r.T))

@@ -91,20 +91,25 @@ MODEL_STYLE = {name: kind.style for name, kind in KINDS.items()}
 """Line style of every model kind (:data:`lstmkit.kinds.KINDS`)."""
 
 
-def _style(model):
-    """matplotlib keywords of a model's line: its kind's style, or just its name as the label."""
+def _style(model, styles=None):
+    """matplotlib keywords of a model's line: ``styles[model]`` when given, else its kind's style, else just its
+    name as the label."""
+    if styles and model in styles:
+        return dict(styles[model])
     return dict(MODEL_STYLE.get(model, {"label": model}))
 
 
-def plot_success_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)"):
+def plot_success_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)",
+                        styles=None):
     """Success rate against dependency length.
 
-    points: dict model -> list of (mean dependency length, success rate in [0, 1], runs).
+    points: dict model -> list of (mean dependency length, success rate in [0, 1], runs). styles: optional dict
+    model -> matplotlib keywords, for models that are not kinds (an LSTM with another forget bias).
     """
     ax = _axes(ax, (6, 3.6))
     for model, pts in points.items():
         pts = sorted(pts)
-        style = _style(model)
+        style = _style(model, styles)
         ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], lw=1.5, ms=7, **style)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("runs solved (%)")
@@ -165,16 +170,18 @@ def plot_cell_over_string(strings, traces, ax=None, *, unit=None, ylabel="cell s
     return ax
 
 
-def plot_sequences_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)"):
+def plot_sequences_vs_lag(points, ax=None, *, xlabel="mean dependency length (steps between the two T/P)",
+                          styles=None):
     """Training sequences needed against dependency length.
 
     points: dict model -> list of (mean dependency length, median sequences of the solved runs or
-    None when no run solved, budget). Unsolved points are drawn at the budget, hollow.
+    None when no run solved, budget). Unsolved points are drawn at the budget, hollow. styles: as in
+    :func:`plot_success_vs_lag`.
     """
     ax = _axes(ax, (6, 3.6))
     for model, pts in points.items():
         pts = sorted(pts)
-        style = _style(model)
+        style = _style(model, styles)
         xs = [p[0] for p in pts]
         ys = [p[1] if p[1] is not None else p[2] for p in pts]
         ax.plot(xs, ys, lw=1.5, ms=7, **style)
@@ -186,4 +193,36 @@ def plot_sequences_vs_lag(points, ax=None, *, xlabel="mean dependency length (st
     ax.set_yscale("log")
     ax.grid(alpha=0.3, which="both")
     ax.legend(frameon=False)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Long time lags
+# ---------------------------------------------------------------------------------------------
+GRADIENT_LABELS = {"c": "through the cell state c", "h": "through the hidden state h", "x": "reaching the input x"}
+
+
+def plot_gradient_through_time(curves, ax=None, *, keys=("c", "h"), title=None, styles=None):
+    """Gradient norms (log scale) against steps back from the answer: a decay by a constant factor per step is a
+    straight line (see :func:`lstmkit.gradflow.state_gradients`).
+
+    curves: dict model -> {'steps_back': [...], 'c': [...], 'h': [...], 'x': [...]} (the LSTM alone has 'c').
+    keys: which of them to draw; the first key a model has is drawn solid, the others dashed. styles: as in
+    :func:`plot_success_vs_lag`.
+    """
+    ax = _axes(ax, (6, 3.6))
+    for model, c in curves.items():
+        style = _style(model, styles)
+        drawn = [k for k in keys if k in c]
+        for j, key in enumerate(drawn):
+            s = dict(style, marker=None, ls="-" if j == 0 else "--",
+                     label=f"{style.get('label', model)}, {GRADIENT_LABELS[key]}")
+            ax.plot(c["steps_back"], np.maximum(c[key], 1e-300), lw=1.8, **s)
+    ax.set_yscale("log")
+    ax.set_xlabel("steps before the answer")
+    ax.set_ylabel("gradient norm / its value at the answer")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
     return ax

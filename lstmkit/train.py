@@ -11,9 +11,13 @@ spent).
                    criterion=lambda m: my_test(m), check_every=64, max_sequences=20_000)
     # or: train(model, X, Y, mask, TrainOptions(lr=0.02, ...))
 
-Shapes are time-major: X (T, N, D) inputs, Y (T, N, K) multi-hot targets for ``loss="bce"`` or
-(T, N) int class indices for ``loss="softmax"``, mask (T, N) bool with True on real steps (every
-sequence's real steps come first, then padding).
+Shapes are time-major: X (T, N, D) inputs, Y (T, N, K) multi-hot targets for ``loss="bce"``, real
+targets for ``loss="mse"`` or (T, N) int class indices for ``loss="softmax"``, mask (T, N) bool with True
+on real steps (every sequence's real steps come first, then padding).
+
+``train_stream`` trains on fresh minibatches drawn by a function instead of a fixed set (the long-time-lag
+tasks of :mod:`lstmkit.tasks` draw every training sequence anew, as Hochreiter & Schmidhuber did), and lets
+a batch name the steps its loss counts (``loss_mask``: only the last step of each sequence there).
 """
 from __future__ import annotations
 
@@ -184,22 +188,24 @@ def make_optimizer(name, modules, lr, momentum=0.0):
     raise ValueError(f"optimizer: expected 'adam' or 'sgd', got {name!r}")
 
 
-LOSSES = {"bce": "sigmoid_binary_cross_entropy", "softmax": "softmax_cross_entropy"}
+LOSSES = {"bce": "sigmoid_binary_cross_entropy", "softmax": "softmax_cross_entropy", "mse": "mean_squared_error"}
 
 
 @dataclass
 class TrainOptions:
     """The options of :func:`train` (its keyword arguments), with their defaults.
 
-    loss: 'bce' (Y (T, N, K) multi-hot, sigmoid outputs) or 'softmax' (Y (T, N) int).
+    loss: 'bce' (Y (T, N, K) multi-hot, sigmoid outputs), 'mse' (Y (T, N, K) real, outputs as they are) or
+        'softmax' (Y (T, N) int).
     optimizer: 'adam' or 'sgd' (with ``momentum``); lr: learning rate.
     batch_size: sequences per minibatch; clip: global-norm threshold (None: no clipping).
     max_sequences: the budget of training sequences.
     criterion: callable(model) -> truthy, checked every ``check_every`` sequences (default: every batch)
         and after the last batch; training stops as soon as it holds.
     batch_check: optional cheap gate, callable(logits, Y, mask) -> bool on the minibatch just used (its
-        forward pass is free). When given, the criterion is only evaluated at a check point whose latest
-        minibatch passed the gate; the count stays honest because the criterion itself decides.
+        forward pass is free; mask is the batch's loss mask). When given, the criterion is only evaluated at a
+        check point whose latest minibatch passed the gate; the count stays honest because the criterion itself
+        decides.
     gate_streak: with batch_check, also require that the last ``gate_streak`` sequences were all in
         batches that passed it (small batches pass by luck); after every failed evaluation that
         requirement doubles, up to 8 times its start.
@@ -286,40 +292,101 @@ class _Gate:
             self.need = min(2 * max(self.need, 1), 8 * max(self.start, self.cap))
 
 
-def train(model, X, Y, mask, options: TrainOptions | None = None, **kwargs):
-    """Train ``model`` on the N sequences of (X, Y, mask) until ``criterion(model)`` holds.
+@dataclass
+class Batch:
+    """One minibatch for :func:`train_stream`.
 
-    X (T, N, D), Y (T, N, K) multi-hot for loss='bce' or (T, N) int for loss='softmax'; mask (T, N) bool.
-    The options are a :class:`TrainOptions` or its fields as keywords (``train(m, X, Y, mask, lr=0.02)``).
-    Minibatches are drawn by shuffling the N sequences each epoch; each batch is trimmed to its longest
-    sequence; ``sequences`` counts every sequence shown up to the check where the criterion held.
-    Returns a TrainResult.
+    X (T, B, D) inputs; Y the targets in the loss's shape ((T, B, K), or (T, B) int for 'softmax');
+    mask (T, B) bool, True on real steps (real steps first); loss_mask (T, B) bool, the steps the loss counts
+    (None: every real step).
     """
-    start = time.perf_counter()
+
+    X: np.ndarray
+    Y: np.ndarray
+    mask: np.ndarray
+    loss_mask: np.ndarray | None = None
+
+
+def _resolve(options, kwargs):
     opts = replace(options, **kwargs) if options is not None else TrainOptions(**kwargs)
     if opts.loss not in LOSSES:
         opts.checked(1)                                   # names the bad loss before the data is looked at
+    return opts
+
+
+def train(model, X, Y, mask, options: TrainOptions | None = None, **kwargs):
+    """Train ``model`` on the N sequences of (X, Y, mask) until ``criterion(model)`` holds.
+
+    X (T, N, D), Y (T, N, K) multi-hot for loss='bce' (real for 'mse') or (T, N) int for loss='softmax';
+    mask (T, N) bool. The options are a :class:`TrainOptions` or its fields as keywords
+    (``train(m, X, Y, mask, lr=0.02)``). Minibatches are drawn by shuffling the N sequences each epoch; each
+    batch is trimmed to its longest sequence; ``sequences`` counts every sequence shown up to the check where
+    the criterion held. Returns a TrainResult.
+    """
+    start = time.perf_counter()
+    opts = _resolve(options, kwargs)
     X, Y, mask = _check_data(X, Y, mask, opts.loss)
     opts = opts.checked(X.shape[1])
+    lengths = sequence_lengths(mask)
+
+    def batches():
+        for cols in _batches(X.shape[1], opts.batch_size, opts.max_sequences, np.random.default_rng(opts.seed)):
+            T = int(lengths[cols].max())
+            mb = mask[:T, cols]
+            yield X[:T, cols], Y[:T, cols], mb, mb
+
+    return _fit(model, batches(), opts, start)
+
+
+def train_stream(model, draw, options: TrainOptions | None = None, **kwargs):
+    """Train ``model`` on fresh minibatches until ``criterion(model)`` holds or the budget is spent.
+
+    draw: callable(rng, n) -> :class:`Batch` of n new sequences, drawn with the numpy Generator ``rng`` (made
+    from ``options.seed``: the same seed draws the same batches). Each batch is checked like :func:`train`'s
+    data; its ``loss_mask`` (default: its mask) says which steps the loss and the ``batch_check`` see.
+    The last batch is cut to the budget, so ``sequences`` never exceeds ``max_sequences``. Returns a
+    TrainResult.
+    """
+    start = time.perf_counter()
+    opts = _resolve(options, kwargs).checked(np.iinfo(np.int64).max)
+
+    def batches():
+        rng, seen = np.random.default_rng(opts.seed), 0
+        while seen < opts.max_sequences:
+            n = min(opts.batch_size, opts.max_sequences - seen)
+            b = draw(rng, n)
+            X, Y, mask = _check_data(b.X, b.Y, b.mask, opts.loss)
+            if X.shape[1] != n:
+                raise ValueError(f"draw: expected a batch of {n} sequences, got {X.shape[1]}")
+            loss_mask = mask if b.loss_mask is None else np.asarray(b.loss_mask, dtype=bool)
+            if loss_mask.shape != mask.shape:
+                raise ValueError(f"loss_mask: expected shape {mask.shape}, got {loss_mask.shape}")
+            seen += n
+            yield X, Y, mask, loss_mask
+
+    return _fit(model, batches(), opts, start)
+
+
+def _fit(model, batches, opts: TrainOptions, start: float) -> TrainResult:
+    """The training loop shared by :func:`train` and :func:`train_stream`: batches yields
+    (X, Y, mask, loss_mask) minibatches, at most ``opts.max_sequences`` sequences in all."""
     loss_fn = getattr(lstmkit, LOSSES[opts.loss])
     opt = make_optimizer(opts.optimizer, model.modules, opts.lr, opts.momentum)
-    lengths, gate = sequence_lengths(mask), _Gate(opts)
+    gate = _Gate(opts)
     seen = updates = 0
     next_check, losses, history, solved = opts.check_every, [], [], False
     bar = Progress(opts.max_sequences, opts.progress, opts.desc)
     try:
-        for cols in _batches(X.shape[1], opts.batch_size, opts.max_sequences, np.random.default_rng(opts.seed)):
-            T = int(lengths[cols].max())
-            xb, yb, mb = X[:T, cols], Y[:T, cols], mask[:T, cols]
+        for xb, yb, mb, lb in batches:
             logits = model.forward(xb, mb)
-            value, dlogits = loss_fn(logits, yb, mb)
+            value, dlogits = loss_fn(logits, yb, lb)
             model.backward(dlogits, truncate=opts.truncate)
             if opts.clip is not None:
                 lstmkit.clip_grad_norm(model.modules, opts.clip)
             opt.step()
-            seen, updates = seen + len(cols), updates + 1
+            seen, updates = seen + xb.shape[1], updates + 1
             losses.append(float(value))
-            gate_ok = gate.see(logits, yb, mb)
+            gate_ok = gate.see(logits, yb, lb)
             if seen < next_check and seen < opts.max_sequences:
                 continue
             next_check, verdict = seen + opts.check_every, None

@@ -67,7 +67,7 @@ def set_weights(model: SequenceModel, arrays: dict) -> SequenceModel:
 
 def load_model(kind: str, record: dict | None = None) -> SequenceModel:
     """The trained ``kind`` model of the book ('lstm', 'gru' or 'srn'), from lstmkit's package data."""
-    record = results.load_record("charlm.json") if record is None else record
+    record = results.load_data("charlm.json") if record is None else record
     if kind not in record["models"]:
         raise ValueError(f"kind: expected one of {sorted(record['models'])}, got {kind!r}")
     entry = record["models"][kind]
@@ -77,7 +77,7 @@ def load_model(kind: str, record: dict | None = None) -> SequenceModel:
 def validation_codes(record: dict | None = None) -> tuple[np.ndarray, bool]:
     """The validation text of the record, read from this Python's library, as codes; and whether it is the
     very text the record measured (same SHA-256), which it is when the Python version is the same."""
-    record = results.load_record("charlm.json") if record is None else record
+    record = results.load_data("charlm.json") if record is None else record
     c = corpus.load(max_chars={"train": 0, "valid": record["valid_chars"]})
     return corpus.ASCII.encode(c.texts["valid"]), c.sha256("valid") == record["corpus"]["sha256"]["valid"]
 

@@ -72,7 +72,7 @@ EXPLORER_PAGES = ["book/rnn_limits.html", "book/gates.html", "book/cell_state.ht
 
 
 @pytest.mark.parametrize("mode", sa.MODES)
-@pytest.mark.parametrize("site_path", EXPLORER_PAGES + ["book/reber.html"])
+@pytest.mark.parametrize("site_path", EXPLORER_PAGES + ["book/reber.html", "book/long_lags.html"])
 def test_widget_outputs_and_tables_follow_the_theme(site_path, mode, built_book, book_url, browser):
     """The explorers, every widget area and the HTML tables code cells print sit on the page's own background:
     dark in dark mode (no light slab), light in light mode; their text is readable on it."""

@@ -255,7 +255,7 @@ def test_highlight_is_readable_in_every_colour_of_both_themes():
 
 # ------------------------------------------------------------------------------------------ the committed models
 def test_committed_weights_reproduce_the_recorded_validation_bpc():
-    record = results.load_record("charlm.json")
+    record = results.load_data("charlm.json")
     codes, same_text = experiment.validation_codes(record)
     counts = []
     for kind in KINDS:

@@ -42,3 +42,31 @@ def test_best_row_and_its_spread():
     assert low < best.sequences < high
     # the spread is the best row's trials, not the rows: it does not contain the slowest row
     assert max(r.sequences for r in papers.lstm_rows()) > high
+
+
+# (task, T, weights, success after, trials), typed in from the paper: Table 7 (adding), Table 9 (temporal order 6a,
+# 6b; "means of 20 trials" and "of 10 trials"), Table 3 rows with p = 50 (q = 50 and q = 1,000; 20 trials each)
+LONG_LAG = [("adding", 100, 93, "74,000", 10), ("adding", 500, 93, "209,000", 10), ("adding", 1000, 93, "853,000", 10),
+            ("order", 100, 156, "31,390", 20), ("order3", 100, 308, "571,100", 10),
+            ("copy", 50, 364, "30,000", 20), ("copy", 1000, 364, "203,000", 20)]
+
+
+def test_long_lag_rows_read_as_printed_in_the_paper():
+    got = [(r.task, r.T, r.weights, f"{r.sequences:,}", r.trials) for r in papers.LONG_LAG]
+    assert sorted(got) == sorted(LONG_LAG)
+    assert {r.source.key for r in papers.LONG_LAG} == {"hochreiter1997"}
+    assert [r.T for r in papers.long_lag_rows("adding")] == [100, 500, 1000]
+
+
+def test_the_long_lag_chapter_quotes_the_same_numbers():
+    """Every count of the paper that the chapter's text quotes is one of papers.LONG_LAG's."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "book" / "long_lags.md").read_text(encoding="utf8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    quoted = {int(n.replace(",", "")) for n in re.findall(r"\b\d{2,3},\d{3}\b", prose)}
+    paper = {r.sequences for r in papers.LONG_LAG}
+    assert {209_000, 853_000, 31_390, 571_100, 30_000, 203_000} <= quoted
+    ours = {400_000, 200_000, 64_000, 600_000}            # budgets of our own runs, also quoted in the text
+    assert quoted - paper <= ours | {2_560, 2_170}, quoted - paper - ours

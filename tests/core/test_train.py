@@ -35,7 +35,7 @@ def test_unknown_kind_and_bad_arguments_are_named():
     X, Y, mask, _ = toy_data()
     m = tr.SequenceModel.build("srn", 3, 5, 4, seed=0)
     with pytest.raises(ValueError, match="loss"):
-        tr.train(m, X, Y, mask, loss="mse")
+        tr.train(m, X, Y, mask, loss="hinge")
     with pytest.raises(ValueError, match="Y"):
         tr.train(m, X, Y[..., 0].astype(int), mask, loss="bce")
     with pytest.raises(ValueError, match="mask"):
@@ -162,6 +162,58 @@ def test_softmax_loss_path():
              seed=0, progress=False)
     loss1, _ = lstmkit.softmax_cross_entropy(m.forward(X, mask), targets, mask)
     assert loss1 < 0.5 * loss0
+
+
+def test_mean_squared_error_against_finite_differences():
+    rng = np.random.default_rng(0)
+    out, target = rng.normal(size=(4, 3, 2)), rng.normal(size=(4, 3, 2))
+    mask = rng.random((4, 3)) < 0.6
+    mask[0, 0] = True
+    loss, d = lstmkit.mean_squared_error(out, target, mask)
+    assert loss == pytest.approx(((out - target) ** 2).sum(-1)[mask].mean())     # by its definition
+    probe = out.copy()
+    num = lstmkit.numerical_gradient(lambda: lstmkit.mean_squared_error(probe, target, mask)[0], probe)
+    np.testing.assert_allclose(d, num, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match="targets: expected an array of shape"):
+        lstmkit.mean_squared_error(out, target[..., :1])
+
+
+def draw_last_step(rng, n, T=5):
+    """A toy stream: random inputs of lengths 3..T, a real target at each sequence's last step only."""
+    lengths = rng.integers(3, T + 1, size=n)
+    mask = np.arange(T)[:, None] < lengths[None, :]
+    X = rng.normal(size=(T, n, 2)) * mask[..., None]
+    last = np.zeros((T, n), dtype=bool)
+    last[lengths - 1, np.arange(n)] = True
+    Y = np.zeros((T, n, 1))
+    Y[lengths - 1, np.arange(n), 0] = X[0, :, 0]                      # remember the first input
+    return tr.Batch(X, Y, mask, last)
+
+
+def test_train_stream_counts_checks_and_is_seeded():
+    m1, m2 = (tr.SequenceModel.build("lstm", 2, 4, 1, seed=0) for _ in range(2))
+    opts = dict(loss="mse", batch_size=6, max_sequences=40, seed=3, progress=False, criterion=lambda m: False)
+    r1, r2 = tr.train_stream(m1, draw_last_step, **opts), tr.train_stream(m2, draw_last_step, **opts)
+    assert not r1.solved and r1.sequences == 40 and r1.updates == 7            # 6 batches of 6, then 4
+    np.testing.assert_array_equal(params_of(m1), params_of(m2))
+    with pytest.raises(ValueError, match="draw: expected a batch of 6 sequences, got 2"):
+        tr.train_stream(m1, lambda rng, n: draw_last_step(rng, 2), **opts)
+    with pytest.raises(ValueError, match="loss_mask: expected shape"):
+        tr.train_stream(m1, lambda rng, n: tr.Batch(*(lambda b: (b.X, b.Y, b.mask, b.loss_mask[:2]))(
+            draw_last_step(rng, n))), **opts)
+
+
+def test_train_stream_loss_sees_only_the_loss_mask():
+    """One SGD step from a stream equals minus lr times the gradient of the loss at the last steps alone."""
+    b = draw_last_step(np.random.default_rng(1), 4)
+    m = tr.SequenceModel.build("srn", 2, 3, 1, seed=2)
+    before = params_of(m).copy()
+    loss, d = lstmkit.mean_squared_error(m.forward(b.X, b.mask), b.Y, b.loss_mask)
+    m.backward(d)
+    g = grads_of(m).copy()
+    tr.train_stream(m, lambda rng, n: b, loss="mse", optimizer="sgd", lr=0.1, clip=None, batch_size=4,
+                    max_sequences=4, seed=0, progress=False)
+    np.testing.assert_allclose(before - params_of(m), 0.1 * g, rtol=1e-10, atol=1e-14)
 
 
 def test_plain_progress_line():
