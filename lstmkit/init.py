@@ -38,6 +38,15 @@ def recurrent(input_size, hidden_size, n_gates, rng):
             "bias_ih": np.zeros(G * H), "bias_hh": np.zeros(G * H)}
 
 
+def chrono_forget_bias(hidden_size, t_max, rng):
+    """Chrono initialization (Tallec & Ollivier 2018): the forget gate's bias b_f = log(u), u uniform on
+    [1, t_max - 1], one per cell, shape (H,). A cell then starts with f = sigma(b_f) = u / (1 + u): it keeps its
+    content for about u steps, so the cells' memories span 1 to t_max steps. The input gate's bias is -b_f."""
+    if t_max < 3:
+        raise ValueError(f"t_max: expected the longest time lag to remember, an integer >= 3, got {t_max!r}")
+    return np.log(rng.uniform(1.0, t_max - 1.0, size=hidden_size))
+
+
 def copy_torch_state_dict(params, sd):
     """Copy the weights of a one-layer ``torch.nn.RNN/LSTM/GRU`` into ``params`` (lstmkit's names), in place.
 

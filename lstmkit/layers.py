@@ -211,25 +211,32 @@ class LSTM(Recurrent):
     """Long short-term memory layer (Hochreiter & Schmidhuber 1997; forget gate: Gers et al. 2000).
 
     LSTM(input_size, hidden_size, *, seed=None, dtype=np.float64,
-         forget_gate=True, peepholes=False, coupled=False, forget_bias=1.0)
+         forget_gate=True, peepholes=False, coupled=False, forget_bias=1.0, chrono=None)
 
     - forget_gate=False: the 1997 cell, c_t = c_{t-1} + i_t * g_t (gates i, g, o).
     - peepholes=True: diagonal peephole weights peep_i, peep_f (see c_{t-1}) and peep_o (sees c_t).
     - coupled=True: CIFG, f_t = 1 - i_t (gates i, g, o).
     - forget_bias: initial value of the forget gate's bias (in bias_ih); 1.0 keeps memories by default
       (Jozefowicz et al. 2015).
+    - chrono: the longest lag to remember, T_max; the forget biases are then drawn by chrono initialization
+      (:func:`lstmkit.init.chrono_forget_bias`, Tallec & Ollivier 2018) instead of set to forget_bias, and the
+      input gate's biases are their negatives.
     Gate order of the weight rows: i, f, g, o (PyTorch's).
     """
 
     has_cell = True
 
     def __init__(self, input_size, hidden_size, *, seed=None, dtype=np.float64,
-                 forget_gate=True, peepholes=False, coupled=False, forget_bias=1.0):
+                 forget_gate=True, peepholes=False, coupled=False, forget_bias=1.0, chrono=None):
         if coupled and not forget_gate:
             raise ValueError("coupled: a coupled input-forget gate needs forget_gate=True (f = 1 - i), "
                              "got coupled=True with forget_gate=False")
         self.forget_gate, self.peepholes, self.coupled = bool(forget_gate), bool(peepholes), bool(coupled)
         self.forget_bias = float(forget_bias)
+        if chrono is not None and (not self.forget_gate or self.coupled):
+            raise ValueError("chrono: chrono initialization sets the bias of a forget gate of its own; expected "
+                             f"forget_gate=True, coupled=False, got forget_gate={forget_gate}, coupled={coupled}")
+        self.chrono = None if chrono is None else int(chrono)
         self.gates = lstm_gate_names(self.forget_gate, self.coupled)
         super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
         self._layout = _fused_lstm.Layout(self.gates, self.hidden_size, self.coupled, self.peepholes)
@@ -237,6 +244,10 @@ class LSTM(Recurrent):
     def _extra_params(self, rng):
         if "f" in self.gates:
             self.params["bias_ih"][self._block("f")] = self.forget_bias
+        if self.chrono is not None:
+            b_f = init.chrono_forget_bias(self.hidden_size, self.chrono, rng)
+            self.params["bias_ih"][self._block("f")] = b_f
+            self.params["bias_ih"][self._block("i")] = -b_f
         if self.peepholes:
             for g in ("i", "f", "o"):
                 if g in self.gates:
@@ -244,7 +255,7 @@ class LSTM(Recurrent):
 
     def _options_repr(self):
         return (f", forget_gate={self.forget_gate}, peepholes={self.peepholes}, coupled={self.coupled}, "
-                f"forget_bias={self.forget_bias}")
+                f"forget_bias={self.forget_bias}" + ("" if self.chrono is None else f", chrono={self.chrono}"))
 
     def _check_torch_compatible(self):
         if not self.forget_gate or self.peepholes or self.coupled:

@@ -27,6 +27,9 @@ MODEL_KINDS = ("lstm", "gru", "srn", "lstm97")
 LSTM_HIDDEN = 32
 LSTM_FORGET_BIAS = 1.0
 """The LSTM's initial forget-gate bias unless a run says otherwise (Jozefowicz et al. 2015)."""
+CHRONO = "chrono"
+"""The forget bias of a run whose LSTM starts by chrono initialization (Tallec & Ollivier 2018) with T_max = T:
+see :func:`lstmkit.init.chrono_forget_bias`."""
 DTYPE = np.float32
 """The networks compute in float32: faster than float64, and far more precise than the 0.04 the criteria ask."""
 STREAK = 256
@@ -40,8 +43,8 @@ GRID = (
     ("adding", 40, "srn", 3, 400_000, {}),
     ("adding", 50, "lstm", 10, 400_000, {}),
     ("adding", 50, "lstm", 5, 400_000, {"forget_bias": 3.0}),
-    ("adding", 50, "gru", 3, 400_000, {}),
-    ("adding", 50, "srn", 3, 400_000, {}),
+    ("adding", 50, "gru", 10, 400_000, {}),
+    ("adding", 50, "srn", 10, 400_000, {}),
     ("adding", 100, "lstm", 1, 400_000, {}),
     ("adding", 100, "lstm", 10, 400_000, {"forget_bias": 3.0}),
     ("adding", 100, "lstm", 1, 400_000, {"forget_bias": 6.0}),
@@ -51,6 +54,10 @@ GRID = (
     ("adding", 200, "lstm", 1, 400_000, {"forget_bias": 6.0}),
     ("adding", 100, "lstm97", 3, 400_000, {}),
     ("adding", 200, "lstm97", 3, 400_000, {}),
+    ("adding", 100, "lstm", 10, 400_000, {"forget_bias": CHRONO}),
+    ("adding", 200, "lstm", 10, 400_000, {"forget_bias": CHRONO}),
+    ("adding", 500, "lstm", 5, 200_000, {"forget_bias": CHRONO}),
+    ("adding", 1000, "lstm", 3, 200_000, {"forget_bias": CHRONO}),
     ("order", 100, "lstm", 5, 200_000, {}),
     ("order", 100, "gru", 2, 200_000, {}),
     ("order", 100, "srn", 2, 200_000, {}),
@@ -67,6 +74,7 @@ GRID = (
     ("copy", 1000, "lstm", 1, 32_000, {"forget_bias": 3.0}),
     ("copy", 1000, "lstm", 3, 64_000, {"forget_bias": 6.0}),
     ("copy", 1000, "lstm97", 2, 64_000, {}),
+    ("copy", 1000, "lstm", 3, 64_000, {"forget_bias": CHRONO}),
 )
 """The runs behind the chapter (``python -m lstmkit.tasks --grid``, ``make longlag-results``): about 55 minutes of
 processor time on one core. A run that fails uses its whole budget, so the networks that fail early get few seeds
@@ -89,12 +97,32 @@ def default_settings(task: str, model: str) -> Settings:
     return Settings(hidden=hidden, lr=LR[model], batch_size=64, clip=1.0, forget_bias=LSTM_FORGET_BIAS)
 
 
-def build_model(task: str, model: str, hidden: int, *, seed=None, forget_bias: float = 1.0) -> SequenceModel:
-    """A SequenceModel of ``model`` with the inputs and outputs of ``task``, computing in :data:`DTYPE`."""
+def build_model(task: str, model: str, hidden: int, *, seed=None, forget_bias: float | str = 1.0,
+                T: int | None = None) -> SequenceModel:
+    """A SequenceModel of ``model`` with the inputs and outputs of ``task``, computing in :data:`DTYPE`. The LSTM's
+    forget bias is a number, or :data:`CHRONO` for chrono initialization with T_max = ``T``."""
     kinds.get(model, MODEL_KINDS)
-    options = {"forget_bias": forget_bias} if model == "lstm" else {}
+    forget_bias = parse_forget_bias(forget_bias)
+    if model != "lstm":
+        options = {}
+    elif forget_bias == CHRONO:
+        if T is None:
+            raise ValueError("T: chrono initialization needs the task's lag T (T_max = T), got None")
+        options = {"chrono": T}
+    else:
+        options = {"forget_bias": forget_bias}
     return SequenceModel.build(model, tasks.n_inputs(task), hidden, tasks.get(task).n_outputs, seed=seed,
                                dtype=DTYPE, **options)
+
+
+def parse_forget_bias(value) -> float | str:
+    """A forget bias as runs record it: a float, or :data:`CHRONO`."""
+    if value == CHRONO:
+        return CHRONO
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"forget_bias: expected a number or {CHRONO!r}, got {value!r}") from None
 
 
 def training_batch(task: str, T: int, rng, n: int) -> Batch:
@@ -143,7 +171,7 @@ class HeldOut:
 
 def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int = 0, *,
              hidden: int | None = None, lr: float | None = None, batch_size: int | None = None,
-             forget_bias: float | None = None, max_sequences: int = 200_000, progress=False,
+             forget_bias: float | str | None = None, max_sequences: int = 200_000, progress=False,
              return_model: bool = False):
     """One run of ``model`` on ``task`` at minimal length ``T`` from ``seed`` (initial weights, training stream
     and test set all come from it), with at most ``max_sequences`` training sequences.
@@ -157,10 +185,10 @@ def run_seed(task: str = "adding", T: int = 100, model: str = "lstm", seed: int 
     base = default_settings(task, model)
     s = Settings(hidden=base.hidden if hidden is None else int(hidden), lr=base.lr if lr is None else float(lr),
                  batch_size=base.batch_size if batch_size is None else int(batch_size), clip=base.clip,
-                 forget_bias=base.forget_bias if forget_bias is None else float(forget_bias))
+                 forget_bias=base.forget_bias if forget_bias is None else parse_forget_bias(forget_bias))
     start, cpu = time.perf_counter(), time.process_time()
     s_model, s_train, s_test = np.random.SeedSequence(seed).spawn(3)
-    net = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=s.forget_bias)
+    net = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=s.forget_bias, T=T)
     test = HeldOut(task, T, s_test)
     last = {}
 
@@ -192,7 +220,7 @@ def summarize(records) -> list[dict]:
     for r in records:
         groups.setdefault((r["task"], r["T"], r["model"], forget_bias_of(r)), []).append(r)
     rows = []
-    for (task, T, model, fb), rs in sorted(groups.items(), key=lambda kv: (kv[0][:3], kv[0][3] or 0)):
+    for (task, T, model, fb), rs in sorted(groups.items(), key=lambda kv: (kv[0][:3], _bias_order(kv[0][3]))):
         ok = [r for r in rs if r["solved"]]
         rows.append({
             "task": task, "T": T, "model": model, "forget_bias": fb, "runs": len(rs), "solved": len(ok),
@@ -206,15 +234,21 @@ def summarize(records) -> list[dict]:
 
 
 def forget_bias_of(record):
-    """The LSTM's initial forget-gate bias of a record (None for the other kinds)."""
+    """The LSTM's initial forget-gate bias of a record: a number or :data:`CHRONO` (None for the other kinds)."""
     return record["settings"]["forget_bias"] if record["model"] == "lstm" else None
+
+
+def _bias_order(fb):
+    return (1, 0.0) if fb == CHRONO else (0, fb or 0.0)
 
 
 def label(model: str, forget_bias: float | None = None) -> str:
     """How tables and plots name a network: 'LSTM', 'GRU', 'SRN'; an LSTM whose forget bias is not the default
-    one carries it ('LSTM, forget bias 3')."""
+    one carries it ('LSTM, forget bias 3', 'LSTM, chrono init')."""
     name = "LSTM, 1997 cell" if model == "lstm97" else model.upper()
-    if model == "lstm" and forget_bias is not None and forget_bias != LSTM_FORGET_BIAS:
+    if model == "lstm" and forget_bias == CHRONO:
+        name += ", chrono init"
+    elif model == "lstm" and forget_bias is not None and forget_bias != LSTM_FORGET_BIAS:
         name += f", forget bias {forget_bias:g}"
     return name
 
@@ -258,13 +292,20 @@ def gradient_curves(task: str = "adding", T: int = 100, seed: int = 0, *, max_se
         s = default_settings(task, model)
         fb = s.forget_bias if forget_bias is None else forget_bias
         s_model = np.random.SeedSequence(seed).spawn(3)[0]
-        start = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=fb)
+        start = build_model(task, model, s.hidden, seed=int(s_model.generate_state(1)[0]), forget_bias=fb, T=T)
         record, net = run_seed(task, T, model, seed, max_sequences=max_sequences, forget_bias=forget_bias,
                                return_model=True)
         out["models"][label(model, forget_bias)] = {"record": record, **{
             when: {k: v.tolist() for k, v in gradflow.state_gradients(m, batch).items()}
             for when, m in (("initial", start), ("trained", net))}}
     return out
+
+
+def _forget_bias_arg(text):
+    try:
+        return parse_forget_bias(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def main(argv=None) -> int:
@@ -282,8 +323,9 @@ def main(argv=None) -> int:
     p.add_argument("--hidden", type=int, default=None)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--forget-bias", type=float, default=None,
-                   help=f"the LSTM's initial forget-gate bias (default {LSTM_FORGET_BIAS:g})")
+    p.add_argument("--forget-bias", type=_forget_bias_arg, default=None,
+                   help=f"the LSTM's initial forget-gate bias (default {LSTM_FORGET_BIAS:g}), or {CHRONO!r} for "
+                        "chrono initialization with T_max = T (Tallec & Ollivier 2018)")
     p.add_argument("--json", default=None, help="write {'runs': [...]} to this file")
     p.add_argument("--append", action="store_true",
                    help="add the runs to those already in --json instead of replacing them")

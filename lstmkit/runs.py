@@ -32,7 +32,7 @@ class Settings:
     lr: float
     batch_size: int = 16
     clip: float | None = 1.0
-    forget_bias: float = 1.0
+    forget_bias: float | str = 1.0
     optimizer: str = "adam"
     truncate: int | None = None
 

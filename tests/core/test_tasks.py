@@ -286,6 +286,26 @@ def test_append_replaces_a_run_done_again(tmp_path):
         (0, False, 3.0), (0, True, 1.0), (1, False, 1.0)]       # another forget bias is another run
 
 
+def test_chrono_runs_are_recorded_named_and_summarized_apart(tmp_path):
+    path = tmp_path / "chrono.json"
+    for bias in ("chrono", "3"):
+        r = cli("--task", "adding", "--T", "20", "--seeds", "1", "--max-sequences", "128", "--quiet",
+                "--forget-bias", bias, "--json", str(path), "--append")
+        assert r.returncode == 0, r.stderr
+    saved = json.loads(path.read_text())["runs"]
+    assert [r["settings"]["forget_bias"] for r in saved] == ["chrono", 3.0]
+    rows = longlag.summarize(saved)
+    assert [longlag.label(r["model"], r["forget_bias"]) for r in rows] == ["LSTM, forget bias 3", "LSTM, chrono init"]
+    # the run's network: forget biases log(u), u uniform on [1, T - 1] (T_max = T), input biases their negatives
+    net = longlag.build_model("adding", "lstm", 32, seed=0, forget_bias="chrono", T=20)
+    b = net.rnn.params["bias_ih"]
+    assert np.all((b[32:64] >= 0) & (b[32:64] <= np.log(19) + 1e-6)) and np.array_equal(b[:32], -b[32:64])
+    with pytest.raises(ValueError, match="T: chrono initialization needs"):
+        longlag.build_model("adding", "lstm", 32, forget_bias="chrono")
+    r = cli("--task", "adding", "--T", "20", "--seeds", "1", "--forget-bias", "chronos")
+    assert r.returncode == 2 and "forget_bias: expected a number or 'chrono', got 'chronos'" in r.stderr
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="jobs: expected a positive integer"):
         runs.run_all(longlag.run_seed, [{}], jobs=0)
