@@ -45,19 +45,19 @@ GRID = (
     ("adding", 50, "lstm", 5, 400_000, {"forget_bias": 3.0}),
     ("adding", 50, "gru", 10, 400_000, {}),
     ("adding", 50, "srn", 10, 400_000, {}),
-    ("adding", 100, "lstm", 1, 400_000, {}),
+    ("adding", 100, "lstm", 10, 400_000, {}),
     ("adding", 100, "lstm", 10, 400_000, {"forget_bias": 3.0}),
     ("adding", 100, "lstm", 1, 400_000, {"forget_bias": 6.0}),
-    ("adding", 100, "gru", 1, 400_000, {}),
-    ("adding", 100, "srn", 1, 400_000, {}),
+    ("adding", 100, "gru", 10, 400_000, {}),
+    ("adding", 100, "srn", 10, 400_000, {}),
     ("adding", 200, "lstm", 1, 400_000, {"forget_bias": 3.0}),
     ("adding", 200, "lstm", 1, 400_000, {"forget_bias": 6.0}),
     ("adding", 100, "lstm97", 3, 400_000, {}),
     ("adding", 200, "lstm97", 3, 400_000, {}),
     ("adding", 100, "lstm", 10, 400_000, {"forget_bias": CHRONO}),
     ("adding", 200, "lstm", 10, 400_000, {"forget_bias": CHRONO}),
-    ("adding", 500, "lstm", 5, 200_000, {"forget_bias": CHRONO}),
-    ("adding", 1000, "lstm", 3, 200_000, {"forget_bias": CHRONO}),
+    ("adding", 500, "lstm", 10, 200_000, {"forget_bias": CHRONO}),
+    ("adding", 1000, "lstm", 10, 200_000, {"forget_bias": CHRONO}),
     ("order", 100, "lstm", 5, 200_000, {}),
     ("order", 100, "gru", 2, 200_000, {}),
     ("order", 100, "srn", 2, 200_000, {}),
@@ -277,7 +277,7 @@ def save_runs(path, records, *, append=False):
     _save_runs(path, records, run_key, append=append)
 
 
-NETWORKS = (("lstm", None), ("lstm", 3.0), ("gru", None), ("srn", None))
+NETWORKS = (("lstm", None), ("lstm", 3.0), ("lstm", CHRONO), ("gru", None), ("srn", None))
 """The networks of the gradient figure: (kind, the LSTM's forget bias or None for the default)."""
 
 

@@ -335,11 +335,13 @@ def test_gradient_curves_record_every_network_before_and_after_training(tmp_path
     r = cli("--task", "adding", "--T", "20", "--max-sequences", "640", "--gradients", str(path))
     assert r.returncode == 0, r.stderr
     data = json.loads(path.read_text())
-    assert data["T"] == 20 and list(data["models"]) == ["LSTM", "LSTM, forget bias 3", "GRU", "SRN"]
+    assert data["T"] == 20 and list(data["models"]) == ["LSTM", "LSTM, forget bias 3", "LSTM, chrono init", "GRU",
+                                                        "SRN"]
     for name, c in data["models"].items():
         model = c["record"]["model"]
         assert name.startswith(model.upper()) and c["record"]["sequences"] == 640
-        assert c["record"]["settings"]["forget_bias"] == (3.0 if "bias 3" in name else 1.0)
+        assert c["record"]["settings"]["forget_bias"] == (3.0 if "bias 3" in name else "chrono" if "chrono" in name
+                                                          else 1.0)
         for when in ("initial", "trained"):
             assert c[when]["steps_back"][0] == 0 and len(c[when]["steps_back"]) >= 20
             assert c[when]["h"][0] == 1.0 and ("c" in c[when]) == (model == "lstm")
