@@ -122,7 +122,7 @@ bench-charlm: install                 ## char-LM training throughput, lstmkit ag
 
 # The long-time-lag chapter's results (lstmkit/data/longlag_runs.json and longlag_gradients.json, package data read
 # through lstmkit.results): the grid of lstmkit.longlag.GRID (LSTM, GRU and SRN of equal size on the adding problem
-# against T, on temporal order and on the copy task; seeds and budgets chosen to fit about an hour of one core),
+# against T, on temporal order and on the copy task; about two and a half hours of one core, 75 minutes with JOBS=2),
 # then one seed of each network trained at T = GRAD_T for the gradient figure. JOBS=N spreads the seeds over N
 # processes (the records are the same).
 JOBS ?= 1
