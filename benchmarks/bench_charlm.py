@@ -10,26 +10,19 @@ Run: .venv/bin/python benchmarks/bench_charlm.py [--no-rerun]. When OPENBLAS_COR
 without it (see bench_lstm.py) and prints both.
 """
 import os
+import sys
 
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[var] = "1"
-
-import sys  # noqa: E402
+sys.path.insert(0, os.path.dirname(__file__))
+from one_thread import torch  # noqa: E402  (one BLAS thread, set before numpy loads)
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
 from bench_lstm import openblas_core, timeit_all  # noqa: E402
 import lstmkit as lk  # noqa: E402
 from lstmkit.charlm import experiment  # noqa: E402
 from lstmkit.charlm.model import streams  # noqa: E402
 from lstmkit.charlm.training import train_step  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(1)
-except ImportError:
-    torch = None
 
 
 def torch_model(spec):

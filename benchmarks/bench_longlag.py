@@ -12,28 +12,22 @@ seed would take at the reference's speed.
 Run: .venv/bin/python benchmarks/bench_longlag.py [--seeds N] [--T 100]
 """
 import os
+import sys
 
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[var] = "1"
+sys.path.insert(0, os.path.dirname(__file__))
+from one_thread import torch  # noqa: E402  (one BLAS thread, set before numpy loads)
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
 import naive_lstm  # noqa: E402
 from bench_lstm import timeit_all  # noqa: E402
 
 import lstmkit  # noqa: E402
 from lstmkit import longlag  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(1)
-except ImportError:
-    torch = None
 
 TARGET_SOLVED, TARGET_SECONDS, PAPER_SEQUENCES = 10, 20.0, 74_000
 FORGET_BIAS = longlag.CHRONO

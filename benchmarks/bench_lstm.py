@@ -7,25 +7,18 @@ Run: .venv/bin/python benchmarks/bench_lstm.py (when OPENBLAS_CORETYPE is set, i
 with the kernels OpenBLAS chooses for the CPU, and prints both tables).
 """
 import os
-
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[var] = "1"
-
-
 import sys
-import time
-
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from one_thread import torch  # noqa: E402  (one BLAS thread, set before numpy loads)
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
 import naive_lstm  # noqa: E402
 import lstmkit as lk  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(1)
-except ImportError:
-    torch = None
 
 SIZES = [(12, 32, 7, 16), (50, 64, 32, 128)]
 TARGET = {"float64": 1.0, "float32": 1.3}
