@@ -130,6 +130,22 @@ def limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def peak_rss_mb():
+    """This process's peak resident memory in MB: Linux's VmHWM, the high-water mark of the memory the process
+    has had since it started (or since ``echo 5 > /proc/self/clear_refs``). getrusage's ru_maxrss would be wrong
+    here: it keeps the peak of the process that forked this one, whatever this one used after exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024            # kB
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is
+
+
 def exit_with_parent(interval=0.5):
     """End this process and its process group when the process that started it is gone (a grading worker
     killed with SIGKILL, a coordinator that crashed): an orphaned job would only burn a core."""
@@ -177,10 +193,8 @@ def main(job_path):
         result = {"student": job["student"], "status": "error", "notebooks": {},
                   "reason": f"grading failed: {type(exc).__name__}: {exc}",
                   "traceback": traceback.format_exc()}
-    import resource
-
     result["grading_seconds"] = time.perf_counter() - started  # pre-flight, kernels, every cell
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process, so far
+    result["peak_rss_mb"] = peak_rss_mb()  # this process, so far
     tmp = job["result_path"] + ".tmp"
     with open(tmp, "w") as fh:
         json.dump(result, fh)
