@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from one_thread import torch  # noqa: E402  (one BLAS thread, set before numpy loads)
+from one_thread import rerun_with_cpu_kernels, torch  # noqa: E402  (one BLAS thread, set before numpy loads)
 
 import numpy as np  # noqa: E402
 
@@ -93,8 +93,4 @@ def main(updates=24):
 
 if __name__ == "__main__":
     main()
-    if "OPENBLAS_CORETYPE" in os.environ and "--no-rerun" not in sys.argv:
-        import subprocess
-        print("\nThe same with the kernels OpenBLAS chooses for this CPU (OPENBLAS_CORETYPE unset):")
-        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-        subprocess.run([sys.executable, __file__, "--no-rerun"], check=True, env=env)
+    rerun_with_cpu_kernels(__file__)
